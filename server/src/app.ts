@@ -1,0 +1,94 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import cookie from '@fastify/cookie';
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { registerAuthRoutes } from './modules/auth/routes.js';
+import { registerConsole } from './modules/console/routes.js';
+import { registerHealthRoutes } from './modules/health/routes.js';
+import { registerInvitationRoutes } from './modules/invitations/routes.js';
+import { registerMemberRoutes } from './modules/orgs/members-routes.js';
+import { registerOrgRoutes } from './modules/orgs/routes.js';
+import { createGuards } from './platform/http/auth.js';
+import { createMetrics, registerMetrics } from './platform/http/metrics.js';
+import { registerOpenApi } from './platform/http/openapi.js';
+import { registerProblemHandlers, sendProblem } from './platform/http/problem.js';
+import { newId } from './platform/ids.js';
+import type { Runtime } from './runtime.js';
+
+export type ZApp = FastifyInstance<
+  RawServerDefault,
+  IncomingMessage,
+  ServerResponse,
+  FastifyBaseLogger,
+  ZodTypeProvider
+>;
+export type App = ZApp;
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Builds the HTTP app over a runtime, without listening: tests and main share it. */
+export async function buildApp(runtime: Runtime): Promise<App> {
+  const { config } = runtime;
+  const app = Fastify({
+    // pino's Logger is a FastifyBaseLogger; the generics differ only in optional members.
+    loggerInstance: runtime.log as FastifyBaseLogger,
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: config.trustProxy,
+    // A caller's request id is kept when it is sane, so one id follows a call across services.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : newId('req');
+    },
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  // JSON only: any other body type gets 415 instead of a confusing validation error.
+  app.removeContentTypeParser('text/plain');
+
+  registerProblemHandlers(app);
+  const metrics = createMetrics();
+  registerMetrics(app, metrics);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    if (!runtime.state.ready && request.url.startsWith('/v1/')) {
+      return sendProblem(request, reply, {
+        status: 503,
+        code: 'not_ready',
+        detail: 'Gatehouse is starting: the database is not ready yet',
+      });
+    }
+  });
+
+  await app.register(helmet, { global: true });
+  await app.register(cors, {
+    origin: config.corsOrigins.length ? config.corsOrigins : false,
+    credentials: true,
+  });
+  await app.register(cookie);
+  await registerOpenApi(app, config);
+
+  const guards = createGuards(runtime.services.auth);
+  const deps = { services: runtime.services, guards, config };
+  registerHealthRoutes(app, runtime, metrics);
+  await app.register(
+    async (instance) => {
+      const v1 = instance.withTypeProvider<ZodTypeProvider>();
+      registerAuthRoutes(v1, deps);
+      registerOrgRoutes(v1, deps);
+      registerMemberRoutes(v1, deps);
+      registerInvitationRoutes(v1, deps);
+    },
+    { prefix: '/v1' },
+  );
+  await registerConsole(app);
+  return app;
+}
+
+export type RouteDeps = {
+  services: Runtime['services'];
+  guards: ReturnType<typeof createGuards>;
+  config: Runtime['config'];
+};

@@ -1,0 +1,125 @@
+import { z } from 'zod';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const optionalString = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+/** Every setting Gatehouse reads, by its environment name. docs/configuration.md documents each one. */
+const envSchema = z.object({
+  PORT: int(0, 65535).default(8080),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  GATEHOUSE_ISSUER: z.url({ protocol: /^https?$/ }).optional(),
+  GATEHOUSE_DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: z
+    .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' })
+    .optional(),
+  DATABASE_POOL_MAX: int(1, 1000).default(10),
+  REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
+  GATEHOUSE_REDIS_PREFIX: z.string().default('gh:'),
+  GATEHOUSE_MASTER_KEY: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9+/_-]{43}=?$|^[0-9a-fA-F]{64}$/, 'must be 32 bytes as base64 or hex')
+      .optional(),
+  ),
+  GATEHOUSE_ADMIN_EMAIL: optionalString.pipe(z.email().optional()),
+  GATEHOUSE_ADMIN_PASSWORD: optionalString.pipe(
+    z.string().min(12, 'must be at least 12 characters').optional(),
+  ),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  GATEHOUSE_CORS_ORIGINS: z.string().default(''),
+  GATEHOUSE_BODY_LIMIT_BYTES: int(1024, 100 * 1024 * 1024).default(1024 * 1024),
+  GATEHOUSE_SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
+  GATEHOUSE_SESSION_TTL_SECONDS: int(60, 30 * 24 * 3600).default(12 * 3600),
+  GATEHOUSE_INVITATION_TTL_SECONDS: int(60, 30 * 24 * 3600).default(7 * 24 * 3600),
+  GATEHOUSE_LOGIN_MAX_FAILURES_PER_ACCOUNT: int(1, 10_000).default(10),
+  GATEHOUSE_LOGIN_MAX_FAILURES_PER_IP: int(1, 100_000).default(100),
+  GATEHOUSE_LOGIN_WINDOW_SECONDS: int(1, 24 * 3600).default(900),
+  GATEHOUSE_TRUST_PROXY: z.enum(['true', 'false']).default('false'),
+});
+
+export type Config = Readonly<{
+  port: number;
+  host: string;
+  issuer: string;
+  dataDir: string;
+  /** `memory` keeps the embedded database in memory only (tests, demos). */
+  database:
+    | { kind: 'pglite'; dataDir: string | 'memory' }
+    | { kind: 'postgres'; url: string; poolMax: number };
+  redis: { url: string; prefix: string } | undefined;
+  masterKey: Buffer | undefined;
+  admin: { email: string | undefined; password: string | undefined };
+  logLevel: (typeof LOG_LEVELS)[number];
+  corsOrigins: string[];
+  bodyLimitBytes: number;
+  shutdownTimeoutMs: number;
+  sessionTtlSeconds: number;
+  invitationTtlSeconds: number;
+  login: { maxFailuresPerAccount: number; maxFailuresPerIp: number; windowSeconds: number };
+  trustProxy: boolean;
+}>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function decodeKey(text: string): Buffer {
+  return /^[0-9a-fA-F]{64}$/.test(text) ? Buffer.from(text, 'hex') : Buffer.from(text, 'base64url');
+}
+
+/**
+ * Parses the environment once. Throws ConfigError naming every invalid setting, so the
+ * process stops before it serves anything.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  if (e.DATABASE_URL && !e.GATEHOUSE_MASTER_KEY) {
+    problems.push('GATEHOUSE_MASTER_KEY: required when DATABASE_URL is set (32 bytes, base64 or hex)');
+  }
+  if (problems.length) throw new ConfigError(problems);
+
+  const issuer = (e.GATEHOUSE_ISSUER ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
+  return Object.freeze({
+    port: e.PORT,
+    host: e.HOST,
+    issuer,
+    dataDir: e.GATEHOUSE_DATA_DIR,
+    database: e.DATABASE_URL
+      ? { kind: 'postgres' as const, url: e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX }
+      : {
+          kind: 'pglite' as const,
+          dataDir: e.GATEHOUSE_DATA_DIR === 'memory' ? 'memory' : e.GATEHOUSE_DATA_DIR,
+        },
+    redis: e.REDIS_URL ? { url: e.REDIS_URL, prefix: e.GATEHOUSE_REDIS_PREFIX } : undefined,
+    masterKey: e.GATEHOUSE_MASTER_KEY ? decodeKey(e.GATEHOUSE_MASTER_KEY) : undefined,
+    admin: { email: e.GATEHOUSE_ADMIN_EMAIL, password: e.GATEHOUSE_ADMIN_PASSWORD },
+    logLevel: e.LOG_LEVEL,
+    corsOrigins: e.GATEHOUSE_CORS_ORIGINS.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    bodyLimitBytes: e.GATEHOUSE_BODY_LIMIT_BYTES,
+    shutdownTimeoutMs: e.GATEHOUSE_SHUTDOWN_TIMEOUT_MS,
+    sessionTtlSeconds: e.GATEHOUSE_SESSION_TTL_SECONDS,
+    invitationTtlSeconds: e.GATEHOUSE_INVITATION_TTL_SECONDS,
+    login: {
+      maxFailuresPerAccount: e.GATEHOUSE_LOGIN_MAX_FAILURES_PER_ACCOUNT,
+      maxFailuresPerIp: e.GATEHOUSE_LOGIN_MAX_FAILURES_PER_IP,
+      windowSeconds: e.GATEHOUSE_LOGIN_WINDOW_SECONDS,
+    },
+    trustProxy: e.GATEHOUSE_TRUST_PROXY === 'true',
+  });
+}

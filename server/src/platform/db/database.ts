@@ -1,0 +1,87 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
+import pg from 'pg';
+import type { Logger } from 'pino';
+import type { Config } from '../../config.js';
+import { insideTransaction, PGliteDialect } from './pglite-dialect.js';
+import type { Tables } from './tables.js';
+
+export type Trx = Transaction<Tables>;
+/** Anything queries run on: the database or a transaction of it. */
+export type Q = Kysely<Tables>;
+
+/** The Postgres role tenant transactions run as; row-level security applies to it. */
+export const APP_ROLE = 'gatehouse_app';
+
+export interface Db {
+  readonly kind: 'pglite' | 'postgres';
+  /**
+   * Runs outside any tenant, as the owner: only for work that precedes knowing the org
+   * (session and invitation lookup by token hash, login by email, a user's own memberships),
+   * bootstrap, the CLI and migrations. Everything tenant-owned goes through `tenant`.
+   */
+  readonly system: Kysely<Tables>;
+  /** A transaction as the owner. */
+  transaction<T>(fn: (trx: Trx) => Promise<T>): Promise<T>;
+  /**
+   * A transaction scoped to one org: it runs as APP_ROLE with `app.org_id` set, so row-level
+   * security hides every other org's rows even if a query forgets its `org_id` filter.
+   */
+  tenant<T>(orgId: string, fn: (trx: Trx) => Promise<T>): Promise<T>;
+  /** Resolves when the database answers a trivial query. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** An already opened PGlite (tests load a migrated template this way). */
+  pglite?: PGlite;
+}
+
+function openPglite(config: Config, options: DatabaseOptions): PGlite {
+  if (options.pglite) return options.pglite;
+  if (config.database.kind !== 'pglite') throw new Error('not an embedded database config');
+  if (config.database.dataDir === 'memory') return new PGlite();
+  const dir = join(config.database.dataDir, 'pgdata');
+  mkdirSync(dir, { recursive: true });
+  return new PGlite(dir);
+}
+
+/** Opens the configured database: PostgreSQL when DATABASE_URL is set, PGlite otherwise. */
+export function createDatabase(config: Config, log: Logger, options: DatabaseOptions = {}): Db {
+  let kysely: Kysely<Tables>;
+  if (config.database.kind === 'postgres') {
+    const pool = new pg.Pool({
+      connectionString: config.database.url,
+      max: config.database.poolMax,
+      connectionTimeoutMillis: 5_000,
+    });
+    // An idle client losing its server emits here; without a listener the process would crash.
+    pool.on('error', (err) => log.error({ err: err.message }, 'postgres connection lost'));
+    kysely = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
+  } else {
+    kysely = new Kysely<Tables>({ dialect: new PGliteDialect(openPglite(config, options)) });
+  }
+
+  const transaction = <T>(fn: (trx: Trx) => Promise<T>) =>
+    kysely.transaction().execute((trx) => insideTransaction.run(true, () => fn(trx)));
+
+  return {
+    kind: config.database.kind,
+    system: kysely,
+    transaction,
+    tenant: (orgId, fn) =>
+      transaction(async (trx) => {
+        await sql`select set_config('app.org_id', ${orgId}, true), set_config('role', ${APP_ROLE}, true)`.execute(
+          trx,
+        );
+        return fn(trx);
+      }),
+    async ping() {
+      await sql`select 1`.execute(kysely);
+    },
+    close: () => kysely.destroy(),
+  };
+}

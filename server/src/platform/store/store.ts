@@ -1,0 +1,23 @@
+/**
+ * Short-lived shared state: counters and keys that expire, and pub/sub. In memory on one
+ * node (embedded mode), in Redis across nodes. Later capabilities use it for rate limits,
+ * the revocation cache, replay nonces and cross-node notifications.
+ */
+export interface EphemeralStore {
+  readonly kind: 'memory' | 'redis';
+  /** Adds one to a counter, starting it with `ttlMs` to live when absent. */
+  increment(key: string, ttlMs: number): Promise<{ value: number; ttlMs: number }>;
+  /** A counter's value and time left, or null when it does not exist. */
+  readCounter(key: string): Promise<{ value: number; ttlMs: number } | null>;
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string, ttlMs: number): Promise<void>;
+  /** Sets only when absent; true when this call set it (first use of a nonce). */
+  setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
+  delete(key: string): Promise<void>;
+  publish(channel: string, message: string): Promise<void>;
+  /** Calls `handler` for every message on `channel` until the returned function is called. */
+  subscribe(channel: string, handler: (message: string) => void): Promise<() => Promise<void>>;
+  /** Resolves when the store answers; rejects when it is unreachable. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,114 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import { createAuditService } from './modules/audit/service.js';
+import { createAuthService } from './modules/auth/service.js';
+import { createBootstrap } from './modules/bootstrap/service.js';
+import { createInvitationService } from './modules/invitations/service.js';
+import { createOrgService } from './modules/orgs/service.js';
+import { createUserService } from './modules/users/service.js';
+import { type Clock, systemClock } from './platform/clock.js';
+import { createSecretHasher, deriveKey } from './platform/crypto.js';
+import { createDatabase, type DatabaseOptions } from './platform/db/database.js';
+import { migrate } from './platform/db/migrate.js';
+import { resolveMasterKey } from './platform/master-key.js';
+import { createMemoryStore } from './platform/store/memory.js';
+import { createRedisStore } from './platform/store/redis.js';
+
+export interface RuntimeOptions extends DatabaseOptions {
+  clock?: Clock;
+  /** Where bootstrap prints the first admin's credentials; stdout by default. */
+  print?: (text: string) => void;
+}
+
+/**
+ * Everything the process holds: storage, the ephemeral store and the services, wired once.
+ * The HTTP app and the CLI both stand on it.
+ */
+export function createRuntime(config: Config, log: Logger, options: RuntimeOptions = {}) {
+  const clock = options.clock ?? systemClock;
+  const db = createDatabase(config, log, options);
+  const store = config.redis
+    ? createRedisStore(config.redis.url, config.redis.prefix, log)
+    : createMemoryStore(() => clock.now().getTime());
+  const masterKey = resolveMasterKey(config, log);
+  const hasher = createSecretHasher(deriveKey(masterKey, 'secret-pepper/v1'));
+
+  const audit = createAuditService();
+  const users = createUserService(db);
+  const orgs = createOrgService({ db, audit, clock });
+  const auth = createAuthService({
+    db,
+    store,
+    clock,
+    hasher,
+    audit,
+    users,
+    orgs,
+    sessionTtlSeconds: config.sessionTtlSeconds,
+    login: config.login,
+  });
+  const invitations = createInvitationService({
+    db,
+    clock,
+    hasher,
+    audit,
+    users,
+    orgs,
+    issuer: config.issuer,
+    ttlSeconds: config.invitationTtlSeconds,
+  });
+  const bootstrap = createBootstrap({
+    db,
+    users,
+    orgs,
+    admin: config.admin,
+    consoleUrl: `${config.issuer}/console/`,
+    print: options.print ?? ((text) => process.stdout.write(text)),
+  });
+
+  const state = { ready: false, closing: false };
+
+  return {
+    config,
+    log,
+    clock,
+    db,
+    store,
+    services: { audit, users, orgs, auth, invitations, bootstrap },
+    state,
+
+    /**
+     * Waits for the database (retrying with backoff, so a node can start before its
+     * database), applies migrations, bootstraps, then marks the node ready.
+     */
+    async start(): Promise<void> {
+      for (let attempt = 1; !state.closing; attempt++) {
+        try {
+          await db.ping();
+          break;
+        } catch (err) {
+          const delay = Math.min(500 * 2 ** (attempt - 1), 15_000);
+          log.error(
+            { attempt, retryInMs: delay, err: (err as Error).message },
+            'database unreachable at start; retrying',
+          );
+          await sleep(delay);
+        }
+      }
+      if (state.closing) return;
+      const applied = await migrate(db);
+      if (applied.length) log.info({ applied }, 'migrations applied');
+      await bootstrap.run();
+      state.ready = true;
+    },
+
+    async close(): Promise<void> {
+      state.closing = true;
+      state.ready = false;
+      await Promise.allSettled([db.close(), store.close()]);
+    },
+  };
+}
+export type Runtime = ReturnType<typeof createRuntime>;
+export type Services = Runtime['services'];
