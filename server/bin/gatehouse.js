@@ -1,5 +1,3 @@
 #!/usr/bin/env node
-// The built CLI; `npm run build` (or `npm start`) produces server/dist.
-import { program } from '../dist/cli.js';
-
-await program().parseAsync(process.argv);
+// The built CLI: `npm run build` (or `npm start`) compiles server/src to server/dist.
+import '../dist/main.js';

@@ -1,0 +1,3 @@
+import { program } from './cli.js';
+
+await program().parseAsync(process.argv);

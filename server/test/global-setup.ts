@@ -1,0 +1,41 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { pino } from 'pino';
+import type { TestProject } from 'vitest/node';
+import { loadConfig } from '../src/config.js';
+import { createDatabase } from '../src/platform/db/database.js';
+import { migrate } from '../src/platform/db/migrate.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    pgliteTemplate: string;
+  }
+}
+
+/**
+ * Embedded mode: migrate one PGlite once and hand its dump to every test file, which loads it
+ * in ~1.5 s instead of creating a database in ~5 s. PostgreSQL mode needs nothing here: each
+ * file creates its own database.
+ */
+export default async function setup(project: TestProject) {
+  if (process.env.DATABASE_URL) {
+    project.provide('pgliteTemplate', '');
+    return;
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'gatehouse-template-'));
+  const pglite = new PGlite();
+  const db = createDatabase(loadConfig({ GATEHOUSE_DATA_DIR: 'memory' }), pino({ level: 'silent' }), {
+    pglite,
+  });
+  await migrate(db);
+  const dump = await pglite.dumpDataDir('none');
+  await db.close();
+  const file = join(dir, 'template.tar');
+  await writeFile(file, Buffer.from(await dump.arrayBuffer()));
+  project.provide('pgliteTemplate', file);
+  return async () => {
+    await rm(dir, { recursive: true, force: true });
+  };
+}

@@ -1,0 +1,109 @@
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+import { pino } from 'pino';
+import { inject } from 'vitest';
+import { loadConfig } from '../src/config.js';
+import type { Clock } from '../src/platform/clock.js';
+import type { Runtime } from '../src/runtime.js';
+import { startServer } from '../src/server.js';
+
+export const ADMIN = { email: 'admin@example.com', password: 'admin password 123' };
+
+/** A clock tests can move forward. */
+export function manualClock(start = new Date()) {
+  let now = start.getTime();
+  return {
+    now: () => new Date(now),
+    advance(ms: number) {
+      now += ms;
+    },
+  } satisfies Clock & { advance(ms: number): void };
+}
+
+/** A database of its own: a fresh PostgreSQL database, or PGlite loaded from the migrated template. */
+export async function freshDatabase(): Promise<{
+  env: Record<string, string>;
+  pglite?: PGlite;
+  drop(): Promise<void>;
+}> {
+  const base = process.env.DATABASE_URL;
+  if (!base) {
+    const template = await readFile(inject('pgliteTemplate'));
+    const pglite = new PGlite({ loadDataDir: new Blob([template]) });
+    await pglite.waitReady;
+    return { env: {}, pglite, drop: async () => {} };
+  }
+  const name = `gh_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return {
+    env: { DATABASE_URL: url.toString() },
+    async drop() {
+      const c = new pg.Client({ connectionString: base });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    },
+  };
+}
+
+export interface TestServer {
+  url: string;
+  admin: { email: string; password: string };
+  runtime: Runtime;
+  /** What bootstrap printed (the first admin's credentials). */
+  printed: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * A real Gatehouse on 127.0.0.1 over a fresh database (and its own Redis key space when
+ * REDIS_URL is set), ready to serve.
+ */
+export async function startTestServer(
+  options: { env?: Record<string, string>; clock?: Clock; admin?: boolean } = {},
+): Promise<TestServer> {
+  const db = await freshDatabase();
+  const env: Record<string, string> = {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    GATEHOUSE_DATA_DIR: 'memory',
+    GATEHOUSE_MASTER_KEY: randomBytes(32).toString('base64url'),
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ...(options.admin === false
+      ? {}
+      : { GATEHOUSE_ADMIN_EMAIL: ADMIN.email, GATEHOUSE_ADMIN_PASSWORD: ADMIN.password }),
+    ...(process.env.REDIS_URL
+      ? {
+          REDIS_URL: process.env.REDIS_URL,
+          GATEHOUSE_REDIS_PREFIX: `gh:test:${randomBytes(4).toString('hex')}:`,
+        }
+      : {}),
+    ...db.env,
+    ...options.env,
+  };
+  const config = loadConfig(env);
+  const printed: string[] = [];
+  const server = await startServer(config, pino({ level: config.logLevel }), {
+    ...(db.pglite ? { pglite: db.pglite } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
+    print: (text) => printed.push(text),
+  });
+  await server.started;
+  return {
+    url: server.url,
+    admin: ADMIN,
+    runtime: server.runtime,
+    printed,
+    async close() {
+      await server.close();
+      await db.drop();
+    },
+  };
+}
