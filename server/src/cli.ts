@@ -3,7 +3,7 @@ import { runUsersCreate, runUsersList } from './cli/users.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
 import { migrate } from './platform/db/migrate.js';
 import { createLogger } from './platform/logger.js';
-import { createRuntime } from './runtime.js';
+import { createRuntime, type Runtime } from './runtime.js';
 import { startServer } from './server.js';
 
 function config(): Config {
@@ -42,12 +42,15 @@ async function start() {
   await server.started.catch(() => process.exit(1));
 }
 
-/** Opens storage for a one-off command, runs it, and closes. */
-export async function withRuntime<T>(fn: (rt: ReturnType<typeof createRuntime>) => Promise<T>): Promise<T> {
+/** Opens storage for a one-off command (migrated unless told otherwise), runs it, and closes. */
+async function withRuntime<T>(fn: (rt: Runtime) => Promise<T>, opts = { migrate: true }): Promise<T> {
   const cfg = config();
-  const rt = createRuntime(cfg, createLogger({ logLevel: cfg.logLevel === 'info' ? 'warn' : cfg.logLevel }));
+  const rt = createRuntime(
+    cfg,
+    createLogger({ logLevel: cfg.logLevel === 'info' ? 'warn' : cfg.logLevel }, 2),
+  );
   try {
-    await migrate(rt.db);
+    if (opts.migrate) await migrate(rt.db);
     return await fn(rt);
   } finally {
     await rt.close();
@@ -68,12 +71,15 @@ export function program(): Command {
     .command('migrate')
     .description('Apply pending database migrations and exit')
     .action(() =>
-      withRuntime(async (rt) => {
-        const applied = await migrate(rt.db);
-        process.stdout.write(
-          applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n',
-        );
-      }),
+      withRuntime(
+        async (rt) => {
+          const applied = await migrate(rt.db);
+          process.stdout.write(
+            applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n',
+          );
+        },
+        { migrate: false },
+      ),
     );
 
   const users = cli.command('users').description('Manage people');

@@ -11,11 +11,15 @@ export const REDACT_PATHS = [
   '*.secret',
 ];
 
-export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
-  return pino({
-    level: config.logLevel,
-    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-    base: { service: 'gatehouse' },
-    timestamp: pino.stdTimeFunctions.isoTime,
-  });
+/** JSON logs to stdout; one-off CLI commands pass fd 2 so their own output stays clean. */
+export function createLogger(config: Pick<Config, 'logLevel'>, fd: 1 | 2 = 1): Logger {
+  return pino(
+    {
+      level: config.logLevel,
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      base: { service: 'gatehouse' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
+    pino.destination({ fd, sync: fd === 2 }),
+  );
 }
