@@ -7,12 +7,7 @@ import type { TestProject } from 'vitest/node';
 import { loadConfig } from '../src/config.js';
 import { createDatabase } from '../src/platform/db/database.js';
 import { migrate } from '../src/platform/db/migrate.js';
-
-declare module 'vitest' {
-  export interface ProvidedContext {
-    pgliteTemplate: string;
-  }
-}
+import type {} from './harness.js';
 
 /**
  * Embedded mode: migrate one PGlite once and hand its dump to every test file, which loads it

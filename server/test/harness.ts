@@ -9,6 +9,13 @@ import type { Clock } from '../src/platform/clock.js';
 import type { Runtime } from '../src/runtime.js';
 import { startServer } from '../src/server.js';
 
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** The migrated PGlite dump made by global-setup.ts; empty on PostgreSQL. */
+    pgliteTemplate: string;
+  }
+}
+
 export const ADMIN = { email: 'admin@example.com', password: 'admin password 123' };
 
 /** A clock tests can move forward. */
