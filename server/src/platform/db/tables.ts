@@ -16,7 +16,7 @@ export interface OrgsTable {
 export interface UsersTable {
   id: string;
   email: string;
-  name: string;
+  name: Generated<string>;
   password_hash: string | null;
   created_at: Timestamp;
   updated_at: Timestamp;
