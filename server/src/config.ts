@@ -3,11 +3,6 @@ import { z } from 'zod';
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
-const optionalString = z
-  .string()
-  .trim()
-  .transform((v) => (v === '' ? undefined : v))
-  .optional();
 
 /** Every setting Gatehouse reads, by its environment name. docs/configuration.md documents each one. */
 const envSchema = z.object({
@@ -21,16 +16,12 @@ const envSchema = z.object({
   DATABASE_POOL_MAX: int(1, 1000).default(10),
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
   GATEHOUSE_REDIS_PREFIX: z.string().default('gh:'),
-  GATEHOUSE_MASTER_KEY: optionalString.pipe(
-    z
-      .string()
-      .regex(/^[A-Za-z0-9+/_-]{43}=?$|^[0-9a-fA-F]{64}$/, 'must be 32 bytes as base64 or hex')
-      .optional(),
-  ),
-  GATEHOUSE_ADMIN_EMAIL: optionalString.pipe(z.email().optional()),
-  GATEHOUSE_ADMIN_PASSWORD: optionalString.pipe(
-    z.string().min(12, 'must be at least 12 characters').optional(),
-  ),
+  GATEHOUSE_MASTER_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9+/_-]{43}=?$|^[0-9a-fA-F]{64}$/, 'must be 32 bytes as base64 or hex')
+    .optional(),
+  GATEHOUSE_ADMIN_EMAIL: z.email().optional(),
+  GATEHOUSE_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   GATEHOUSE_CORS_ORIGINS: z.string().default(''),
   GATEHOUSE_BODY_LIMIT_BYTES: int(1024, 100 * 1024 * 1024).default(1024 * 1024),
@@ -72,6 +63,14 @@ export class ConfigError extends Error {
   }
 }
 
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Buffer.isBuffer(value)) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
 function decodeKey(text: string): Buffer {
   return /^[0-9a-fA-F]{64}$/.test(text) ? Buffer.from(text, 'hex') : Buffer.from(text, 'base64url');
 }
@@ -81,19 +80,18 @@ function decodeKey(text: string): Buffer {
  * process stops before it serves anything.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
-  }
-  const e = parsed.data;
-  const problems: string[] = [];
-  if (e.DATABASE_URL && !e.GATEHOUSE_MASTER_KEY) {
+  // An empty value means unset, as in most deployment tools' env files.
+  const given = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
+  const parsed = envSchema.safeParse(given);
+  const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  if (given.DATABASE_URL && !given.GATEHOUSE_MASTER_KEY) {
     problems.push('GATEHOUSE_MASTER_KEY: required when DATABASE_URL is set (32 bytes, base64 or hex)');
   }
-  if (problems.length) throw new ConfigError(problems);
+  if (!parsed.success || problems.length) throw new ConfigError(problems);
+  const e = parsed.data;
 
   const issuer = (e.GATEHOUSE_ISSUER ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
-  return Object.freeze({
+  return deepFreeze({
     port: e.PORT,
     host: e.HOST,
     issuer,

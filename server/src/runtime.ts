@@ -80,9 +80,10 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
 
     /**
      * Waits for the database (retrying with backoff, so a node can start before its
-     * database), applies migrations, bootstraps, then marks the node ready.
+     * database), applies migrations, bootstraps, then marks the node ready. Resolves false
+     * when the node was closed before it got there.
      */
-    async start(): Promise<void> {
+    async start(): Promise<boolean> {
       for (let attempt = 1; !state.closing; attempt++) {
         try {
           await db.ping();
@@ -96,11 +97,12 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
           await sleep(delay);
         }
       }
-      if (state.closing) return;
+      if (state.closing) return false;
       const applied = await migrate(db);
       if (applied.length) log.info({ applied }, 'migrations applied');
       await bootstrap.run();
       state.ready = true;
+      return true;
     },
 
     async close(): Promise<void> {

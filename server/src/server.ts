@@ -28,7 +28,9 @@ export async function startServer(
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const started = runtime.start().then(
-    () => log.info({ url: `${config.issuer}/console/` }, 'gatehouse ready'),
+    (ready) => {
+      if (ready) log.info({ url: `${config.issuer}/console/` }, 'gatehouse ready');
+    },
     (err: unknown) => {
       log.fatal({ err }, 'gatehouse failed to start');
       throw err;

@@ -66,7 +66,10 @@ async function startNode(): Promise<{ child: ChildProcess; url: string; output: 
   while (Date.now() < deadline) {
     const url = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1];
     if (url) {
-      const ready = await fetch(`${url}/readyz`).then((r) => r.status, () => 0);
+      const ready = await fetch(`${url}/readyz`).then(
+        (r) => r.status,
+        () => 0,
+      );
       if (ready === 200) return { child, url, output: () => output };
     }
     await new Promise((r) => setTimeout(r, 100));
@@ -124,13 +127,25 @@ describe('gatehouse CLI', () => {
   });
 
   it('creates and lists users', async () => {
-    const created = await run(['users', 'create', '--email', 'ops@example.com', '--org', 'default', '--role', 'manager']);
+    const created = await run([
+      'users',
+      'create',
+      '--email',
+      'ops@example.com',
+      '--org',
+      'default',
+      '--role',
+      'manager',
+    ]);
     expect(created.code).toBe(0);
     expect(created.stdout).toMatch(/created ops@example\.com \(usr_\w+\) as manager in default/);
     expect(created.stdout).toMatch(/password: \S{20,}/);
-    const piped = await run(['users', 'create', '--email', 'piped@example.com', '--org', 'default', '--password-stdin'], {
-      stdin: 'a chosen password\n',
-    });
+    const piped = await run(
+      ['users', 'create', '--email', 'piped@example.com', '--org', 'default', '--password-stdin'],
+      {
+        stdin: 'a chosen password\n',
+      },
+    );
     expect(piped.code).toBe(0);
     expect(piped.stdout).not.toContain('password:');
     const dup = await run(['users', 'create', '--email', 'ops@example.com', '--org', 'default']);

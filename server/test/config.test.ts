@@ -79,16 +79,19 @@ describe('loadConfig refuses invalid settings by name', () => {
     ['GATEHOUSE_TRUST_PROXY', 'yes'],
     ['GATEHOUSE_BODY_LIMIT_BYTES', '10'],
   ])('%s=%s', (name, value) => {
-    const err = configError({ [name]: value });
+    const err = configError({
+      [name]: value,
+      ...(name === 'DATABASE_URL' ? { GATEHOUSE_MASTER_KEY: KEY.toString('hex') } : {}),
+    });
     expect(err.problems).toHaveLength(1);
     expect(err.problems[0]).toMatch(new RegExp(`^${name}: `));
     expect(err.message).toContain(name);
   });
 
   it('says what a database URL must look like', () => {
-    expect(configError({ DATABASE_URL: 'mysql://x' }).problems).toEqual([
-      'DATABASE_URL: must be a postgres:// or postgresql:// URL',
-    ]);
+    expect(
+      configError({ DATABASE_URL: 'mysql://x', GATEHOUSE_MASTER_KEY: KEY.toString('hex') }).problems,
+    ).toEqual(['DATABASE_URL: must be a postgres:// or postgresql:// URL']);
   });
 
   it('reports every invalid setting at once', () => {
@@ -101,6 +104,11 @@ describe('loadConfig refuses invalid settings by name', () => {
     const named = err.problems.map((p) => p.split(':')[0]).sort();
     expect(named).toEqual(['DATABASE_URL', 'GATEHOUSE_MASTER_KEY', 'LOG_LEVEL', 'PORT']);
     for (const name of named) expect(err.message).toContain(name);
+  });
+
+  it('reports a missing master key together with other problems', () => {
+    const err = configError({ PORT: 'abc', DATABASE_URL: 'postgres://db/gh' });
+    expect(err.problems.map((p) => p.split(':')[0]).sort()).toEqual(['GATEHOUSE_MASTER_KEY', 'PORT']);
   });
 
   it('refuses DATABASE_URL without GATEHOUSE_MASTER_KEY', () => {
@@ -203,5 +211,11 @@ describe('other settings', () => {
       (config as any).port = 1;
     }).toThrow(TypeError);
     expect(config.port).toBe(8080);
+    expect(Object.isFrozen(config.database)).toBe(true);
+    expect(Object.isFrozen(config.login)).toBe(true);
+  });
+
+  it('treats an empty PORT as unset', () => {
+    expect(loadConfig({ PORT: '' }).port).toBe(8080);
   });
 });
