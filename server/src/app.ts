@@ -24,12 +24,11 @@ export type ZApp = FastifyInstance<
   FastifyBaseLogger,
   ZodTypeProvider
 >;
-export type App = ZApp;
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Builds the HTTP app over a runtime, without listening: tests and main share it. */
-export async function buildApp(runtime: Runtime): Promise<App> {
+export async function buildApp(runtime: Runtime): Promise<ZApp> {
   const { config } = runtime;
   const app = Fastify({
     // pino's Logger is a FastifyBaseLogger; the generics differ only in optional members.

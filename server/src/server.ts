@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
-import { type App, buildApp } from './app.js';
+import { buildApp, type ZApp } from './app.js';
 import type { Config } from './config.js';
 import { createRuntime, type Runtime, type RuntimeOptions } from './runtime.js';
 
 export interface RunningServer {
-  app: App;
+  app: ZApp;
   runtime: Runtime;
   url: string;
   /** Resolves once the node is ready (database reachable, migrated, bootstrapped). */
