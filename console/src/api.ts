@@ -1,0 +1,235 @@
+// Typed client for the Gatehouse HTTP API. All calls are same-origin and authenticated by the
+// HttpOnly `gh_session` cookie, so no token is ever handled by this code.
+
+export type Role = 'admin' | 'manager' | 'member' | 'viewer';
+
+export interface OrgRef {
+  id: string;
+  name: string;
+  slug: string;
+}
+
+export interface Session {
+  user: { id: string; email: string; name: string };
+  org: OrgRef;
+  role: Role;
+  orgs: Array<OrgRef & { role: Role }>;
+  session: { id: string; expires_at: string };
+}
+
+export interface Org extends OrgRef {
+  created_at: string;
+}
+
+export interface Member {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+  joined_at: string;
+  last_login_at: string | null;
+}
+
+export type InvitedBy = string | { id: string; name?: string; email?: string } | null;
+
+export interface Invitation {
+  id: string;
+  email: string;
+  role: Role;
+  created_at: string;
+  expires_at: string;
+  invited_by: InvitedBy;
+}
+
+export interface CreatedInvitation extends Omit<Invitation, 'invited_by'> {
+  invite_url: string;
+  token: string;
+}
+
+export interface InvitationPreview {
+  org: OrgRef;
+  email: string;
+  role: Role;
+  expires_at: string;
+  existing_user: boolean;
+}
+
+export interface Page<T> {
+  items: T[];
+  next_cursor: string | null;
+}
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+/** An RFC 9457 problem returned by the API (or synthesized for network failures). */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly title: string;
+  readonly detail: string | undefined;
+  readonly errors: FieldError[];
+  readonly requestId: string | undefined;
+  /** Seconds from the Retry-After header of a 429, when present. */
+  readonly retryAfter: number | undefined;
+
+  constructor(init: {
+    status: number;
+    code: string;
+    title: string;
+    detail?: string | undefined;
+    errors?: FieldError[];
+    requestId?: string | undefined;
+    retryAfter?: number | undefined;
+  }) {
+    super(init.detail ?? init.title);
+    this.name = 'ApiError';
+    this.status = init.status;
+    this.code = init.code;
+    this.title = init.title;
+    this.detail = init.detail;
+    this.errors = init.errors ?? [];
+    this.requestId = init.requestId;
+    this.retryAfter = init.retryAfter;
+  }
+
+  /** Message for the problem as a whole: `detail ?? title`. */
+  get displayMessage(): string {
+    return this.detail ?? this.title;
+  }
+
+  /** The message for one input, matching `email`, `body.email` or `/email` style field names. */
+  fieldError(field: string): string | undefined {
+    return this.errors.find((e) => fieldName(e.field) === field)?.message;
+  }
+
+  /** True when every field error belongs to one of `fields`, i.e. a form can show them all inline. */
+  onlyFields(fields: readonly string[]): boolean {
+    return this.errors.length > 0 && this.errors.every((e) => fields.includes(fieldName(e.field)));
+  }
+
+  static network(): ApiError {
+    return new ApiError({
+      status: 0,
+      code: 'network_error',
+      title: 'Cannot reach Gatehouse',
+      detail: 'The server did not respond. Check your connection and try again.',
+    });
+  }
+}
+
+const fieldName = (path: string): string => path.split(/[./]/).at(-1) ?? path;
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+
+function parseFieldErrors(v: unknown): FieldError[] {
+  if (!Array.isArray(v)) return [];
+  return v.flatMap((e: unknown) => {
+    if (typeof e !== 'object' || e === null) return [];
+    const field = str((e as Record<string, unknown>).field);
+    const message = str((e as Record<string, unknown>).message);
+    return field && message ? [{ field, message }] : [];
+  });
+}
+
+async function problemFromResponse(res: Response): Promise<ApiError> {
+  let body: Record<string, unknown> = {};
+  try {
+    const parsed: unknown = await res.json();
+    if (typeof parsed === 'object' && parsed !== null) body = parsed as Record<string, unknown>;
+  } catch {
+    // Not JSON (proxy error page, empty body): fall back to the status line.
+  }
+  const retry = Number.parseInt(res.headers.get('retry-after') ?? '', 10);
+  const retryAfter = Number.isFinite(retry) ? retry : undefined;
+  let detail = str(body.detail);
+  if (res.status === 429 && !detail && retryAfter !== undefined) {
+    detail = `Too many attempts, try again in ${retryAfter} seconds.`;
+  }
+  return new ApiError({
+    status: res.status,
+    code: str(body.code) ?? `http_${res.status}`,
+    title: str(body.title) ?? (res.statusText || `Request failed (${res.status})`),
+    detail,
+    errors: parseFieldErrors(body.errors),
+    requestId: str(body.request_id) ?? res.headers.get('x-request-id') ?? undefined,
+    retryAfter,
+  });
+}
+
+type UnauthorizedHandler = () => void;
+let onUnauthorized: UnauthorizedHandler | null = null;
+
+/** Registers what happens when an authenticated call comes back 401 (the session expired or was revoked). */
+export function setUnauthorizedHandler(handler: UnauthorizedHandler | null): void {
+  onUnauthorized = handler;
+}
+
+interface RequestOptions {
+  /** Set for calls where 401 is an expected answer (login, session probe), not an expired session. */
+  anonymous?: boolean;
+}
+
+async function request<T>(
+  method: string,
+  path: string,
+  body?: unknown,
+  opts: RequestOptions = {},
+): Promise<T> {
+  const init: RequestInit = { method, credentials: 'same-origin', headers: { accept: 'application/json' } };
+  if (body !== undefined) {
+    init.headers = { accept: 'application/json', 'content-type': 'application/json' };
+    init.body = JSON.stringify(body);
+  }
+  let res: Response;
+  try {
+    res = await fetch(path, init);
+  } catch {
+    throw ApiError.network();
+  }
+  if (!res.ok) {
+    const error = await problemFromResponse(res);
+    if (res.status === 401 && !opts.anonymous) onUnauthorized?.();
+    throw error;
+  }
+  if (res.status === 204) return undefined as T;
+  return (await res.json()) as T;
+}
+
+function query(params: Record<string, string | number | null | undefined>): string {
+  const qs = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value !== null && value !== undefined && value !== '') qs.set(key, String(value));
+  }
+  const text = qs.toString();
+  return text ? `?${text}` : '';
+}
+
+const enc = encodeURIComponent;
+
+export const api = {
+  login: (email: string, password: string) =>
+    request<Session>('POST', '/v1/auth/login', { email, password }, { anonymous: true }),
+  logout: () => request<void>('POST', '/v1/auth/logout', undefined, { anonymous: true }),
+  getSession: () => request<Session>('GET', '/v1/auth/session', undefined, { anonymous: true }),
+  switchOrg: (orgId: string) => request<Session>('PUT', '/v1/auth/session/org', { org_id: orgId }),
+
+  createOrg: (name: string) => request<Org>('POST', '/v1/orgs', { name }),
+
+  listUsers: (cursor?: string | null, limit = 50) =>
+    request<Page<Member>>('GET', `/v1/users${query({ limit, cursor })}`),
+  changeRole: (userId: string, role: Role) => request<Member>('PATCH', `/v1/users/${enc(userId)}`, { role }),
+  removeUser: (userId: string) => request<void>('DELETE', `/v1/users/${enc(userId)}`),
+
+  listInvitations: (cursor?: string | null, limit = 50) =>
+    request<Page<Invitation>>('GET', `/v1/invitations${query({ limit, cursor })}`),
+  createInvitation: (email: string, role: Role) =>
+    request<CreatedInvitation>('POST', '/v1/invitations', { email, role }),
+  revokeInvitation: (id: string) => request<void>('DELETE', `/v1/invitations/${enc(id)}`),
+  inspectInvitation: (token: string) =>
+    request<InvitationPreview>('POST', '/v1/invitations/inspect', { token }, { anonymous: true }),
+  acceptInvitation: (token: string, password: string, name?: string) =>
+    request<Session>('POST', '/v1/invitations/accept', { token, password, name }, { anonymous: true }),
+};

@@ -1,0 +1,18 @@
+// The console's pages. The router and the sidebar both read this list, so adding a page is one entry here.
+import type { ComponentType, ReactNode, SVGProps } from 'react';
+import { HomePage } from './pages/HomePage';
+import { UsersPage } from './pages/UsersPage';
+import { HomeIcon, UsersIcon } from './ui/icons';
+
+export interface NavItem {
+  /** Path under the /console basename; '/' is the index page. */
+  path: string;
+  label: string;
+  icon: ComponentType<SVGProps<SVGSVGElement>>;
+  element: ReactNode;
+}
+
+export const NAV_ITEMS: readonly NavItem[] = [
+  { path: '/', label: 'Overview', icon: HomeIcon, element: <HomePage /> },
+  { path: '/users', label: 'Users & roles', icon: UsersIcon, element: <UsersPage /> },
+];
