@@ -1,63 +1,28 @@
 // Typed client for the Gatehouse HTTP API. All calls are same-origin and authenticated by the
 // HttpOnly `gh_session` cookie, so no token is ever handled by this code.
 
-export type Role = 'admin' | 'manager' | 'member' | 'viewer';
+import type {
+  CreatedInvitation,
+  Invitation,
+  InvitationPreview,
+  Member,
+  Org,
+  Page,
+  Role,
+  Session,
+} from '@gatehouse/sdk';
 
-export interface OrgRef {
-  id: string;
-  name: string;
-  slug: string;
-}
-
-export interface Session {
-  user: { id: string; email: string; name: string };
-  org: OrgRef;
-  role: Role;
-  orgs: Array<OrgRef & { role: Role }>;
-  session: { id: string; expires_at: string };
-}
-
-export interface Org extends OrgRef {
-  created_at: string;
-}
-
-export interface Member {
-  id: string;
-  email: string;
-  name: string;
-  role: Role;
-  joined_at: string;
-  last_login_at: string | null;
-}
-
-export type InvitedBy = string | { id: string; name?: string; email?: string } | null;
-
-export interface Invitation {
-  id: string;
-  email: string;
-  role: Role;
-  created_at: string;
-  expires_at: string;
-  invited_by: InvitedBy;
-}
-
-export interface CreatedInvitation extends Omit<Invitation, 'invited_by'> {
-  invite_url: string;
-  token: string;
-}
-
-export interface InvitationPreview {
-  org: OrgRef;
-  email: string;
-  role: Role;
-  expires_at: string;
-  existing_user: boolean;
-}
-
-export interface Page<T> {
-  items: T[];
-  next_cursor: string | null;
-}
+export type {
+  CreatedInvitation,
+  Invitation,
+  InvitationPreview,
+  Member,
+  Org,
+  OrgRef,
+  Page,
+  Role,
+  Session,
+} from '@gatehouse/sdk';
 
 export interface FieldError {
   field: string;

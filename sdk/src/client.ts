@@ -1,5 +1,5 @@
 import { GatehouseError, type Problem } from './errors.js';
-import type { Invitation, Member, Page, Role, Session, SignedIn } from './types.js';
+import type { CreatedInvitation, Invitation, Member, Page, Role, Session, SignedIn } from './types.js';
 
 export interface ClientOptions {
   /** Base URL of Gatehouse, e.g. `http://localhost:8080`. */

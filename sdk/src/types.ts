@@ -6,6 +6,10 @@ export interface OrgRef {
   slug: string;
 }
 
+export interface Org extends OrgRef {
+  created_at: string;
+}
+
 export interface Session {
   user: { id: string; email: string; name: string };
   org: OrgRef;
@@ -35,6 +39,21 @@ export interface Invitation {
   created_at: string;
   expires_at: string;
   invited_by: string | null;
+}
+
+/** The answer to creating an invitation: the one-time link is shown only here. */
+export interface CreatedInvitation extends Invitation {
+  invite_url: string;
+  token: string;
+}
+
+/** What an invitation link is for, before accepting it. */
+export interface InvitationPreview {
+  org: OrgRef;
+  email: string;
+  role: Role;
+  expires_at: string;
+  existing_user: boolean;
 }
 
 export interface Page<T> {

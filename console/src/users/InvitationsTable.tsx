@@ -1,4 +1,4 @@
-import type { Invitation, InvitedBy, Member } from '../api';
+import type { Invitation, Member } from '../api';
 import { formatDateTime, formatRelative } from '../lib/format';
 import { Badge } from '../ui/Badge';
 import { Button } from '../ui/Button';
@@ -12,10 +12,9 @@ export interface InvitationsTableProps {
   onRevoke: (invitation: Invitation) => void;
 }
 
-function inviterName(by: InvitedBy, members: readonly Member[]): string | null {
+function inviterName(by: string | null, members: readonly Member[]): string | null {
   if (!by) return null;
-  if (typeof by === 'object') return by.name || by.email || null;
-  const member = members.find((m) => m.id === by || m.email === by);
+  const member = members.find((m) => m.id === by);
   return member ? member.name || member.email : null;
 }
 
