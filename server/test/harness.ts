@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { pino } from 'pino';
@@ -60,6 +61,16 @@ export async function freshDatabase(): Promise<{
   };
 }
 
+/** A port free right now, so the issuer (and links built from it) can name the real address. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject()));
+    });
+  });
+}
+
 export interface TestServer {
   url: string;
   admin: { email: string; password: string };
@@ -77,9 +88,11 @@ export async function startTestServer(
   options: { env?: Record<string, string>; clock?: Clock; admin?: boolean } = {},
 ): Promise<TestServer> {
   const db = await freshDatabase();
+  const port = await freePort();
   const env: Record<string, string> = {
-    PORT: '0',
+    PORT: String(port),
     HOST: '127.0.0.1',
+    GATEHOUSE_ISSUER: `http://127.0.0.1:${port}`,
     GATEHOUSE_DATA_DIR: 'memory',
     GATEHOUSE_MASTER_KEY: randomBytes(32).toString('base64url'),
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',

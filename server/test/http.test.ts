@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { client } from './client.js';
 import { startTestServer, type TestServer } from './harness.js';
@@ -117,5 +118,28 @@ describe('HTTP hygiene', () => {
     expectProblem(r, 500, 'internal_error');
     expect(JSON.stringify(r.body)).not.toMatch(/stack|pglite|postgres|kysely|at \w+ \(/i);
     await s.close();
+  });
+});
+
+// `npm test` builds the console first; a bare `vitest run` on a fresh clone may not have.
+const consoleBuilt = existsSync(new URL('../../console/dist/index.html', import.meta.url));
+
+describe.skipIf(!consoleBuilt)('console files', () => {
+  it('redirects / to the console and serves the app for client-side routes', async () => {
+    const root = await fetch(`${server.url}/`, { redirect: 'manual' });
+    expect(root.status).toBe(302);
+    expect(root.headers.get('location')).toBe('/console/');
+    for (const path of ['/console/', '/console/users', '/console/accept-invite']) {
+      const r = await api.get(path);
+      expect(r.status).toBe(200);
+      expect(r.headers.get('content-type')).toContain('text/html');
+      expect(r.body).toContain('<div id="root">');
+    }
+  });
+
+  it('answers 404, not the app, for a missing asset', async () => {
+    const r = await api.get('/console/assets/index-old.js');
+    expect(r.status).toBe(404);
+    expect(r.headers.get('content-type')).toMatch(/^application\/problem\+json/);
   });
 });

@@ -27,5 +27,13 @@ export async function registerConsole(app: FastifyInstance) {
     index: ['index.html'],
   });
   app.get('/console', { schema: { hide: true } }, (_request, reply) => reply.redirect('/console/'));
-  app.get('/console/*', { schema: { hide: true } }, (_request, reply) => reply.sendFile('index.html'));
+  // Client-side routes get the app; a missing file (say, an asset of an older build) gets a real
+  // 404, not HTML the browser would refuse as a script.
+  app.get('/console/*', { schema: { hide: true } }, (request, reply) => {
+    const path = request.url.split(/[?#]/)[0] ?? '';
+    if (/\.[A-Za-z0-9]+$/.test(path)) {
+      return sendProblem(request, reply, { status: 404, code: 'route_not_found', detail: `No file ${path}` });
+    }
+    return reply.sendFile('index.html');
+  });
 }
