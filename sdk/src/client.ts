@@ -70,10 +70,7 @@ export class GatehouseClient {
 
   invitations = {
     create: (email: string, role: Role) =>
-      this.request<Invitation & { invite_url: string; token: string }>('POST', '/v1/invitations', {
-        email,
-        role,
-      }),
+      this.request<CreatedInvitation>('POST', '/v1/invitations', { email, role }),
     list: (q: { limit?: number; cursor?: string } = {}) =>
       this.request<Page<Invitation>>('GET', `/v1/invitations${query(q)}`),
     revoke: (id: string) => this.request<void>('DELETE', `/v1/invitations/${encodeURIComponent(id)}`),
