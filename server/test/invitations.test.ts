@@ -125,3 +125,18 @@ describe('invitations', () => {
     expect(r.status).toBe(403);
   });
 });
+
+describe('invitation races', () => {
+  it('accepts a link once when two requests race with it', async () => {
+    const inv = await invite(`race-${Date.now()}@example.com`);
+    const body = { token: inv.token, password: 'racing password 1' };
+    const results = await Promise.all([
+      api.post('/v1/invitations/accept', body),
+      api.post('/v1/invitations/accept', body),
+      api.post('/v1/invitations/accept', body),
+    ]);
+    const statuses = results.map((r) => r.status).sort();
+    expect(statuses).toEqual([200, 400, 400]);
+    for (const r of results.filter((r) => r.status === 400)) expect(r.body.code).toBe('invitation_invalid');
+  });
+});

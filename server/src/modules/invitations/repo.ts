@@ -64,6 +64,20 @@ export const invitationsRepo = {
       ])
       .where('i.token_hash', '=', tokenHash),
 
+  /**
+   * Locks a still-pending invitation for the accepting transaction. A concurrent accept of the
+   * same link waits here, then finds it no longer pending.
+   */
+  claimPending: async (q: Q, id: string) =>
+    !!(await q
+      .selectFrom('invitations')
+      .select('id')
+      .where('id', '=', id)
+      .where('accepted_at', 'is', null)
+      .where('revoked_at', 'is', null)
+      .forUpdate()
+      .executeTakeFirst()),
+
   /** Marks accepted only if still pending; false when another request got there first. */
   markAccepted: async (q: Q, id: string, userId: string, at: Date) =>
     (

@@ -117,6 +117,7 @@ export function createInvitationService(deps: Deps) {
         throw unauthorized('invalid_credentials', 'The password does not match the existing account');
       }
       return db.transaction(async (trx) => {
+        if (!(await repo.claimPending(trx, inv.id))) throw invalid();
         const user =
           existing ??
           (await users.create(trx, {

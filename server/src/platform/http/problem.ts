@@ -46,6 +46,9 @@ const FASTIFY_CODES: Record<string, { status: number; code: string; message: str
   },
 };
 
+/** PostgreSQL's SQLSTATE for a unique constraint violation (pg and PGlite both expose `code`). */
+const UNIQUE_VIOLATION = '23505';
+
 export function sendProblem(
   request: FastifyRequest,
   reply: FastifyReply,
@@ -105,6 +108,14 @@ export function registerProblemHandlers(app: FastifyInstance) {
         code: 'validation_failed',
         detail: errors.map((e) => `${e.field}: ${e.message}`).join('; '),
         errors,
+      });
+    }
+    // A unique constraint lost to a concurrent request: the caller's view was stale, not ours wrong.
+    if (error.code === UNIQUE_VIOLATION) {
+      return sendProblem(request, reply, {
+        status: 409,
+        code: 'conflict',
+        detail: 'This conflicts with a change made at the same time; reload and try again',
       });
     }
     const known = error.code ? FASTIFY_CODES[error.code] : undefined;
