@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { registerAuthRoutes } from './modules/auth/routes.js';
@@ -14,6 +13,7 @@ import { createGuards } from './platform/http/auth.js';
 import { createMetrics, registerMetrics } from './platform/http/metrics.js';
 import { registerOpenApi } from './platform/http/openapi.js';
 import { registerProblemHandlers, sendProblem } from './platform/http/problem.js';
+import { registerSecurityHeaders } from './platform/http/security-headers.js';
 import { newId } from './platform/ids.js';
 import type { Runtime } from './runtime.js';
 
@@ -61,7 +61,7 @@ export async function buildApp(runtime: Runtime): Promise<ZApp> {
     }
   });
 
-  await app.register(helmet, { global: true });
+  registerSecurityHeaders(app);
   await app.register(cors, {
     origin: config.corsOrigins.length ? config.corsOrigins : false,
     credentials: true,

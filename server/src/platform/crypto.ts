@@ -1,4 +1,4 @@
-import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, hkdfSync, randomBytes } from 'node:crypto';
 
 /** A random secret of 256 bits, base64url, with a type prefix such as `ghs_`. */
 export function randomSecret(prefix: string, bytes = 32): string {
@@ -13,17 +13,13 @@ export function deriveKey(masterKey: Buffer, purpose: string): Buffer {
 /**
  * Keyed hash for machine-generated secrets (session and invitation tokens, later API keys):
  * they carry 256 bits of entropy, so a fast keyed hash is enough; a leaked table without
- * the pepper is useless. Human passwords use Argon2id instead (see passwords.ts).
+ * the pepper is useless. Secrets are looked up by their hash, so no comparison of secrets
+ * happens in process. Human passwords use Argon2id instead (see passwords.ts).
  */
 export function createSecretHasher(pepper: Buffer) {
   return {
     hash(secret: string): string {
       return createHmac('sha256', pepper).update(secret).digest('base64url');
-    },
-    matches(secret: string, stored: string): boolean {
-      const a = Buffer.from(createHmac('sha256', pepper).update(secret).digest('base64url'));
-      const b = Buffer.from(stored);
-      return a.length === b.length && timingSafeEqual(a, b);
     },
   };
 }
