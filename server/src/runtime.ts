@@ -53,6 +53,7 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
     clock,
     hasher,
     audit,
+    auth,
     users,
     orgs,
     issuer: config.issuer,

@@ -8,7 +8,10 @@ let admin: string;
 const clock = manualClock();
 
 beforeAll(async () => {
-  server = await startTestServer({ clock, env: { GATEHOUSE_INVITATION_TTL_SECONDS: '3600' } });
+  server = await startTestServer({
+    clock,
+    env: { GATEHOUSE_INVITATION_TTL_SECONDS: '3600', GATEHOUSE_LOGIN_MAX_FAILURES_PER_ACCOUNT: '5' },
+  });
   api = client(server);
   admin = await api.login(server.admin.email, server.admin.password);
 });
@@ -138,5 +141,31 @@ describe('invitation races', () => {
     const statuses = results.map((r) => r.status).sort();
     expect(statuses).toEqual([200, 400, 400]);
     for (const r of results.filter((r) => r.status === 400)) expect(r.body.code).toBe('invitation_invalid');
+  });
+});
+
+describe('password guessing through an invitation', () => {
+  it('is throttled like a login and audited', async () => {
+    const email = `victim-${Date.now()}@example.com`;
+    await api.addMember(admin, email, 'member', 'victim password 1');
+    const org3 = await api.post('/v1/orgs', { name: 'Org Three' }, admin);
+    await api.call('PUT', '/v1/auth/session/org', { token: admin, body: { org_id: org3.body.id } });
+    const inv = await invite(email);
+    for (let i = 0; i < 5; i++) {
+      const r = await api.post('/v1/invitations/accept', { token: inv.token, password: `guess number ${i}` });
+      expect(r.status).toBe(401);
+    }
+    const right = await api.post('/v1/invitations/accept', {
+      token: inv.token,
+      password: 'victim password 1',
+    });
+    expect(right.status).toBe(429);
+    expect(Number(right.headers.get('retry-after'))).toBeGreaterThan(0);
+    const failures = await server.runtime.db.system
+      .selectFrom('audit_events')
+      .select('details')
+      .where('action', '=', 'user.login_failed')
+      .execute();
+    expect(failures.filter((f) => f.details.email === email)).toHaveLength(5);
   });
 });

@@ -58,28 +58,39 @@ export function createAuthService(deps: Deps) {
     return { token, session };
   }
 
+  /**
+   * The account when the password is right. Every password check goes through here, so
+   * throttling and the failure audit cover login and invitation acceptance alike.
+   */
+  async function checkPassword(rawEmail: string, password: string, meta: RequestMeta) {
+    const email = normalizeEmail(rawEmail);
+    await throttle.check(email, meta.ip);
+    const user = await users.verifyPassword(email, password);
+    if (!user) {
+      await throttle.failed(email, meta.ip);
+      await db.transaction((trx) =>
+        audit.record(trx, {
+          orgId: null,
+          actor: { type: 'anonymous', id: null },
+          action: 'user.login_failed',
+          outcome: 'failure',
+          meta,
+          details: { email },
+        }),
+      );
+      throw unauthorized('invalid_credentials', 'Invalid email or password');
+    }
+    await throttle.succeeded(email);
+    return user;
+  }
+
   return {
     openSession,
 
+    checkPassword,
+
     async login(input: { email: string; password: string; orgId?: string }, meta: RequestMeta) {
-      const email = normalizeEmail(input.email);
-      await throttle.check(email, meta.ip);
-      const user = await users.verifyPassword(email, input.password);
-      if (!user) {
-        await throttle.failed(email, meta.ip);
-        await db.transaction((trx) =>
-          audit.record(trx, {
-            orgId: null,
-            actor: { type: 'anonymous', id: null },
-            action: 'user.login_failed',
-            outcome: 'failure',
-            meta,
-            details: { email },
-          }),
-        );
-        throw unauthorized('invalid_credentials', 'Invalid email or password');
-      }
-      await throttle.succeeded(email);
+      const user = await checkPassword(input.email, input.password, meta);
       const memberships = await orgs.membershipsOf(user.id);
       const org = memberships.find((m) => m.id === input.orgId) ?? memberships[0];
       if (!org) throw forbidden('no_organization', 'This account does not belong to any organization');

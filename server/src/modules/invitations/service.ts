@@ -3,12 +3,12 @@ import type { Ctx, RequestMeta } from '../../platform/context.js';
 import { randomSecret, type SecretHasher } from '../../platform/crypto.js';
 import type { Db } from '../../platform/db/database.js';
 import type { Role } from '../../platform/db/tables.js';
-import { badRequest, conflict, notFound, unauthorized } from '../../platform/errors.js';
+import { badRequest, conflict, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import { decodeCursor, toPage } from '../../platform/pagination.js';
 import type { AuditService } from '../audit/service.js';
+import type { AuthService } from '../auth/service.js';
 import type { OrgService } from '../orgs/service.js';
-import { passwords } from '../users/passwords.js';
 import { normalizeEmail, type UserService } from '../users/service.js';
 import { invitationsRepo as repo } from './repo.js';
 
@@ -17,6 +17,7 @@ interface Deps {
   clock: Clock;
   hasher: SecretHasher;
   audit: AuditService;
+  auth: AuthService;
   users: UserService;
   orgs: OrgService;
   issuer: string;
@@ -31,7 +32,7 @@ const invalid = () =>
  * the link joins the org, creating the account (and its password) if the email has none.
  */
 export function createInvitationService(deps: Deps) {
-  const { db, clock, hasher, audit, users, orgs } = deps;
+  const { db, clock, hasher, audit, auth, users, orgs } = deps;
 
   async function findPending(token: string) {
     if (!token.startsWith('ghi_') || token.length > 100) throw invalid();
@@ -113,9 +114,8 @@ export function createInvitationService(deps: Deps) {
     async accept(input: { token: string; password: string; name?: string }, meta: RequestMeta) {
       const inv = await findPending(input.token);
       const existing = await users.findByEmail(inv.email);
-      if (existing?.password_hash && !(await passwords.verify(existing.password_hash, input.password))) {
-        throw unauthorized('invalid_credentials', 'The password does not match the existing account');
-      }
+      // An existing account proves itself like a login: throttled, and failures audited.
+      if (existing?.password_hash) await auth.checkPassword(inv.email, input.password, meta);
       return db.transaction(async (trx) => {
         if (!(await repo.claimPending(trx, inv.id))) throw invalid();
         const user =
