@@ -56,6 +56,13 @@ export class GatehouseClient {
     this.#token = undefined;
   }
 
+  /** Changes the signed-in user's password; their other sessions end. */
+  changePassword = (currentPassword: string, newPassword: string) =>
+    this.request<void>('POST', '/v1/auth/password', {
+      current_password: currentPassword,
+      new_password: newPassword,
+    });
+
   session = () => this.request<Session>('GET', '/v1/auth/session');
   switchOrg = (orgId: string) => this.request<Session>('PUT', '/v1/auth/session/org', { org_id: orgId });
 

@@ -180,3 +180,43 @@ async function loginAdminAfterWindow() {
   clock.advance(61 * 1000);
   return api.login(server.admin.email, server.admin.password);
 }
+
+describe('password change', () => {
+  it('needs the current password, keeps this session and ends the others', async () => {
+    const admin = await loginAdminAfterWindow();
+    const user = await api.addMember(
+      admin,
+      `changer-${Date.now()}@example.com`,
+      'member',
+      'first password 123',
+    );
+    const email = (await api.get('/v1/auth/session', user.token)).body.user.email;
+    const other = await api.login(email, 'first password 123');
+
+    const wrong = await api.post(
+      '/v1/auth/password',
+      { current_password: 'nope', new_password: 'second password 123' },
+      user.token,
+    );
+    expect(wrong.status).toBe(401);
+    expect(wrong.body.code).toBe('invalid_credentials');
+    const weak = await api.post(
+      '/v1/auth/password',
+      { current_password: 'first password 123', new_password: 'short' },
+      user.token,
+    );
+    expect(weak.status).toBe(400);
+    expect(weak.body.errors[0].field).toBe('body.new_password');
+
+    const ok = await api.post(
+      '/v1/auth/password',
+      { current_password: 'first password 123', new_password: 'second password 123' },
+      user.token,
+    );
+    expect(ok.status).toBe(204);
+    expect((await api.get('/v1/auth/session', user.token)).status).toBe(200);
+    expect((await api.get('/v1/auth/session', other)).status).toBe(401);
+    expect((await api.post('/v1/auth/login', { email, password: 'first password 123' })).status).toBe(401);
+    expect(await api.login(email, 'second password 123')).toMatch(/^ghs_/);
+  });
+});

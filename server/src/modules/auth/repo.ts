@@ -43,6 +43,15 @@ export const sessionsRepo = {
       .returning(['id', 'org_id'])
       .executeTakeFirst(),
 
+  revokeAllBut: (q: Q, userId: string, keepId: string, at: Date) =>
+    q
+      .updateTable('sessions')
+      .set({ revoked_at: at })
+      .where('user_id', '=', userId)
+      .where('id', '!=', keepId)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst(),
+
   listLive: (q: Q, userId: string, now: Date) =>
     q
       .selectFrom('sessions')

@@ -3,6 +3,7 @@ import type { RouteDeps, ZApp } from '../../app.js';
 import { clearSessionCookie, ctxOf, metaOf, sessionSecurity } from '../../platform/http/auth.js';
 import { idParam } from '../orgs/schema.js';
 import {
+  changePasswordBody,
   loginBody,
   loginResponse,
   presentSession,
@@ -96,6 +97,31 @@ export function registerAuthRoutes(app: ZApp, { services, guards, config }: Rout
         id: switched.sessionId,
         expiresAt: switched.expiresAt,
       });
+    },
+  );
+
+  app.post(
+    '/auth/password',
+    {
+      preHandler: guards.user(),
+      schema: {
+        tags,
+        summary: 'Change your password; your other sessions end',
+        description: 'The current password is checked like a login: throttled, failures audited.',
+        security: sessionSecurity,
+        body: changePasswordBody,
+        response: { 204: z.null() },
+      },
+    },
+    async (request, reply) => {
+      const { principal, meta } = ctxOf(request);
+      const { current_password, new_password } = request.body;
+      await auth.changePassword(
+        principal,
+        { currentPassword: current_password, newPassword: new_password },
+        meta,
+      );
+      return reply.code(204).send(null);
     },
   );
 

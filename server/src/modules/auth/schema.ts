@@ -14,6 +14,10 @@ export const loginBody = z
   })
   .strict();
 
+export const changePasswordBody = z
+  .object({ current_password: z.string().min(1).max(256), new_password: newPasswordSchema })
+  .strict();
+
 export const switchOrgBody = z.object({ org_id: z.string().max(40) }).strict();
 
 const orgRef = z.object({ id: z.string(), name: z.string(), slug: z.string() });

@@ -128,6 +128,29 @@ export function createAuthService(deps: Deps) {
       });
     },
 
+    /** Changes the password and ends every other session of the user. */
+    async changePassword(
+      principal: UserPrincipal,
+      input: { currentPassword: string; newPassword: string },
+      meta: RequestMeta,
+    ) {
+      const user = await users.findById(principal.userId);
+      if (!user) throw unauthorized();
+      await checkPassword(user.email, input.currentPassword, meta);
+      await db.transaction(async (trx) => {
+        await users.setPassword(trx, user.id, input.newPassword);
+        const ended = await repo.revokeAllBut(trx, user.id, principal.sessionId, clock.now());
+        await audit.record(trx, {
+          orgId: principal.orgId,
+          actor: { type: 'user', id: user.id },
+          action: 'user.password_changed',
+          target: { type: 'user', id: user.id },
+          details: { sessions_ended: Number(ended.numUpdatedRows) },
+          meta,
+        });
+      });
+    },
+
     listSessions: (principal: UserPrincipal) => repo.listLive(db.system, principal.userId, clock.now()),
 
     async switchOrg(principal: UserPrincipal, orgId: string, meta: RequestMeta) {
