@@ -1,5 +1,6 @@
 // Browser test of the console against a real Gatehouse server (server/test/harness.ts).
-// Run with `npx vitest run console/e2e`; set CONSOLE_E2E_SCREENSHOTS=1 to save /tmp/console-users.png.
+// Run with `npx vitest run console/e2e`; set CONSOLE_E2E_SCREENSHOTS=1 to save /tmp/console-users.png,
+// /tmp/console-account-sessions.png (two sessions) and /tmp/console-account.png (after a password change).
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +18,7 @@ if (!hasChromium) console.log(`browser tests skipped: chromium not found at ${CH
 
 const CONSOLE_DIR = fileURLToPath(new URL('..', import.meta.url));
 const NEW_USER = { email: 'new.user@example.com', name: 'Nova User', password: 'a-long-enough-passphrase' };
+const NEW_ADMIN_PASSWORD = 'a brand new admin passphrase';
 
 /** The server serves console/dist; build it once if this checkout has not (npm test builds it first). */
 function ensureConsoleBuilt() {
@@ -133,6 +135,78 @@ describe.skipIf(!hasChromium)('console in a browser', () => {
     ).toBe(0);
     if (process.env.CONSOLE_E2E_SCREENSHOTS)
       await admin.screenshot({ path: '/tmp/console-users.png', fullPage: true });
+    expect(pageErrors).toEqual([]);
+  }, 90_000);
+
+  // Changes the admin's password, so it runs last.
+  it('lists your sessions, signs another one out, and changes your password', async () => {
+    const first = await newPage();
+    const second = await newPage();
+    for (const page of [first, second]) {
+      await signIn(page, server.admin.email, server.admin.password);
+      await page.getByTestId('overview-org-name').waitFor();
+    }
+    const sessionId = (page: Page) =>
+      page.evaluate(async () => {
+        const res = await fetch('/v1/auth/session');
+        return ((await res.json()) as { session: { id: string } }).session.id;
+      });
+    const [firstId, secondId] = [await sessionId(first), await sessionId(second)];
+
+    await first.getByTestId('current-user-account').click();
+    await first.getByTestId('sessions-table').waitFor();
+    expect(new URL(first.url()).pathname).toBe('/console/account');
+    expect(await first.getByTestId('profile-email').textContent()).toBe(server.admin.email);
+    const row = (id: string) => first.locator(`[data-testid="session-row"][data-session-id="${id}"]`);
+    // Both browsers are listed (with the earlier test's admin session); only this one is current.
+    expect(await first.getByTestId('session-row').count()).toBeGreaterThanOrEqual(2);
+    expect(await first.locator('[data-testid="session-row"][data-current="true"]').count()).toBe(1);
+    expect(await row(firstId).getAttribute('data-current')).toBe('true');
+    expect(await row(firstId).textContent()).toContain('This session');
+    expect(await row(firstId).getByTestId('session-sign-out').count()).toBe(0);
+    expect(await row(secondId).getAttribute('data-current')).toBe('false');
+    expect(await row(secondId).getByTestId('session-device').textContent()).toBe('Chrome on Linux');
+
+    if (process.env.CONSOLE_E2E_SCREENSHOTS)
+      await first.screenshot({ path: '/tmp/console-account-sessions.png', fullPage: true });
+    await row(secondId).getByTestId('session-sign-out').click();
+    await row(secondId).waitFor({ state: 'detached' });
+    await second.reload();
+    await second.getByTestId('login-form').waitFor();
+    expect(new URL(second.url()).pathname).toBe('/console/login');
+
+    // A wrong current password is shown on its field; it is a 401, but the session stays.
+    await first.getByTestId('password-current').fill('not the current password');
+    await first.getByTestId('password-new').fill(NEW_ADMIN_PASSWORD);
+    await first.getByTestId('password-confirm').fill(NEW_ADMIN_PASSWORD);
+    await first.getByTestId('password-submit').click();
+    const currentField = first.locator('.field', { has: first.getByTestId('password-current') });
+    await currentField.locator('.field-error').waitFor();
+    expect(await currentField.locator('.field-error').textContent()).toContain('not your current password');
+    expect(new URL(first.url()).pathname).toBe('/console/account');
+
+    await first.getByTestId('password-current').fill(server.admin.password);
+    await first.getByTestId('password-submit').click();
+    expect(await first.getByTestId('password-changed').textContent()).toBe(
+      'Password changed. Your other sessions were signed out.',
+    );
+    for (const field of ['password-current', 'password-new', 'password-confirm']) {
+      expect(await first.getByTestId(field).inputValue()).toBe('');
+    }
+    // Every other session ended with the change, so only this one is left.
+    await first.getByTestId('sessions-empty').waitFor();
+    expect(await first.getByTestId('session-row').count()).toBe(1);
+    if (process.env.CONSOLE_E2E_SCREENSHOTS)
+      await first.screenshot({ path: '/tmp/console-account.png', fullPage: true });
+
+    const login = (password: string) =>
+      fetch(`${server.url}/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: server.admin.email, password }),
+      });
+    expect((await login(NEW_ADMIN_PASSWORD)).status).toBe(200);
+    expect((await login(server.admin.password)).status).toBe(401);
     expect(pageErrors).toEqual([]);
   }, 90_000);
 });

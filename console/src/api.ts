@@ -10,6 +10,7 @@ import type {
   Page,
   Role,
   Session,
+  SessionInfo,
 } from '@gatehouse/sdk';
 
 export type {
@@ -22,6 +23,7 @@ export type {
   Page,
   Role,
   Session,
+  SessionInfo,
 } from '@gatehouse/sdk';
 
 export interface FieldError {
@@ -135,6 +137,8 @@ export function setUnauthorizedHandler(handler: UnauthorizedHandler | null): voi
 interface RequestOptions {
   /** Set for calls where 401 is an expected answer (login, session probe), not an expired session. */
   anonymous?: boolean;
+  /** Set for calls that check a password: a 401 `invalid_credentials` then means the password was wrong. */
+  checksPassword?: boolean;
 }
 
 async function request<T>(
@@ -156,7 +160,8 @@ async function request<T>(
   }
   if (!res.ok) {
     const error = await problemFromResponse(res);
-    if (res.status === 401 && !opts.anonymous) onUnauthorized?.();
+    const wrongPassword = opts.checksPassword && error.code === 'invalid_credentials';
+    if (res.status === 401 && !opts.anonymous && !wrongPassword) onUnauthorized?.();
     throw error;
   }
   if (res.status === 204) return undefined as T;
@@ -180,6 +185,15 @@ export const api = {
   logout: () => request<void>('POST', '/v1/auth/logout', undefined, { anonymous: true }),
   getSession: () => request<Session>('GET', '/v1/auth/session', undefined, { anonymous: true }),
   switchOrg: (orgId: string) => request<Session>('PUT', '/v1/auth/session/org', { org_id: orgId }),
+  changePassword: (currentPassword: string, newPassword: string) =>
+    request<void>(
+      'POST',
+      '/v1/auth/password',
+      { current_password: currentPassword, new_password: newPassword },
+      { checksPassword: true },
+    ),
+  listSessions: () => request<{ items: SessionInfo[] }>('GET', '/v1/auth/sessions'),
+  revokeSession: (id: string) => request<void>('DELETE', `/v1/auth/sessions/${enc(id)}`),
 
   createOrg: (name: string) => request<Org>('POST', '/v1/orgs', { name }),
 

@@ -1,8 +1,9 @@
 // The console's pages. The router and the sidebar both read this list, so adding a page is one entry here.
 import type { ComponentType, ReactNode, SVGProps } from 'react';
+import { AccountPage } from './pages/AccountPage';
 import { HomePage } from './pages/HomePage';
 import { UsersPage } from './pages/UsersPage';
-import { HomeIcon, UsersIcon } from './ui/icons';
+import { HomeIcon, UserIcon, UsersIcon } from './ui/icons';
 
 export interface NavItem {
   /** Path under the /console basename; '/' is the index page. */
@@ -15,4 +16,5 @@ export interface NavItem {
 export const NAV_ITEMS: readonly NavItem[] = [
   { path: '/', label: 'Overview', icon: HomeIcon, element: <HomePage /> },
   { path: '/users', label: 'Users & roles', icon: UsersIcon, element: <UsersPage /> },
+  { path: '/account', label: 'Account', icon: UserIcon, element: <AccountPage /> },
 ];

@@ -18,6 +18,20 @@ export interface Session {
   session: { id: string; expires_at: string };
 }
 
+/** One of the signed-in user's live sessions (GET /v1/auth/sessions). */
+export interface SessionInfo {
+  id: string;
+  /** The organization the session is signed in to. */
+  org_id: string;
+  created_at: string;
+  last_seen_at: string;
+  expires_at: string;
+  ip: string | null;
+  user_agent: string | null;
+  /** True for the session that made the request. */
+  current: boolean;
+}
+
 export interface SignedIn extends Session {
   token: string;
   expires_at: string;

@@ -2,11 +2,10 @@ import { type FormEvent, useState } from 'react';
 import { useNavigate } from 'react-router';
 import { ApiError, api, type InvitationPreview } from '../api';
 import { useSessionContext } from '../auth/SessionContext';
+import { MIN_PASSWORD, newPasswordErrors } from '../lib/passwords';
 import { Button } from '../ui/Button';
 import { ErrorBanner } from '../ui/ErrorBanner';
 import { TextField } from '../ui/TextField';
-
-export const MIN_PASSWORD = 12;
 
 interface Values {
   name: string;
@@ -16,10 +15,8 @@ interface Values {
 
 function validate(values: Values, newUser: boolean): Partial<Values> {
   if (!newUser) return values.password ? {} : { password: 'Enter your password.' };
-  const errors: Partial<Values> = {};
+  const errors: Partial<Values> = newPasswordErrors(values.password, values.confirm);
   if (!values.name.trim()) errors.name = 'Enter your name.';
-  if (values.password.length < MIN_PASSWORD) errors.password = `Use at least ${MIN_PASSWORD} characters.`;
-  if (values.confirm !== values.password) errors.confirm = 'Passwords do not match.';
   return errors;
 }
 

@@ -1,11 +1,12 @@
 import { useState } from 'react';
+import { Link } from 'react-router';
 import { ApiError } from '../api';
 import { useSession, useSessionContext } from '../auth/SessionContext';
 import { Avatar } from '../ui/Avatar';
 import { Button } from '../ui/Button';
 import { LogOutIcon } from '../ui/icons';
 
-/** The signed-in user at the bottom of the sidebar, with Sign out. */
+/** The signed-in user at the bottom of the sidebar, linking to their account page, with Sign out. */
 export function CurrentUser() {
   const { user } = useSession();
   const { signOut } = useSessionContext();
@@ -26,11 +27,18 @@ export function CurrentUser() {
 
   return (
     <div className="sidebar-user" data-testid="current-user">
-      <Avatar name={user.name} email={user.email} />
-      <div className="sidebar-user-text">
-        <span className="sidebar-user-name">{user.name || user.email}</span>
-        <span className="sidebar-user-email">{user.email}</span>
-      </div>
+      <Link
+        to="/account"
+        className="sidebar-user-link"
+        title="Your account"
+        data-testid="current-user-account"
+      >
+        <Avatar name={user.name} email={user.email} />
+        <span className="sidebar-user-text">
+          <span className="sidebar-user-name">{user.name || user.email}</span>
+          <span className="sidebar-user-email">{user.email}</span>
+        </span>
+      </Link>
       <Button
         variant="ghost"
         size="sm"

@@ -39,6 +39,13 @@ export function formatRelative(iso: string, now: number = Date.now()): string {
   return seconds > 0 ? 'in a moment' : 'just now';
 }
 
+/** 42 → "42s", 894 → "14m 54s" */
+export function formatSeconds(total: number): string {
+  const m = Math.floor(total / 60);
+  const s = total % 60;
+  return m > 0 ? `${m}m ${String(s).padStart(2, '0')}s` : `${s}s`;
+}
+
 /** Up to two initials for an avatar. */
 export function initials(name: string, email: string): string {
   const source = name.trim() || email;

@@ -4,7 +4,8 @@ export interface Loader<T> {
   data: T | undefined;
   error: unknown;
   loading: boolean;
-  reload: () => void;
+  /** Loads again; settles once the new data (or error) is in. */
+  reload: () => Promise<void>;
 }
 
 /** Runs `load` on mount and whenever it changes (wrap it in useCallback); ignores stale responses. */
@@ -18,7 +19,7 @@ export function useLoader<T>(load: () => Promise<T>): Loader<T> {
     const mine = ++generation.current;
     setLoading(true);
     setError(null);
-    load().then(
+    return load().then(
       (value) => {
         if (mine !== generation.current) return;
         setData(value);

@@ -1,21 +1,16 @@
-import { type FormEvent, useEffect, useState } from 'react';
+import { type FormEvent, useState } from 'react';
 import { Navigate, useNavigate, useSearchParams } from 'react-router';
 import { ApiError, api } from '../api';
 import { useSessionContext } from '../auth/SessionContext';
 import { AuthLayout } from '../layout/AuthLayout';
+import { formatSeconds } from '../lib/format';
 import { safeNext } from '../lib/safeNext';
+import { useCountdown } from '../lib/useCountdown';
 import { usePageTitle } from '../lib/usePageTitle';
 import { Button } from '../ui/Button';
 import { ErrorBanner } from '../ui/ErrorBanner';
 import { Spinner } from '../ui/Spinner';
 import { TextField } from '../ui/TextField';
-
-/** 42 → "42s", 894 → "14m 54s" */
-function formatSeconds(total: number): string {
-  const m = Math.floor(total / 60);
-  const s = total % 60;
-  return m > 0 ? `${m}m ${String(s).padStart(2, '0')}s` : `${s}s`;
-}
 
 export function LoginPage() {
   usePageTitle('Sign in');
@@ -27,14 +22,8 @@ export function LoginPage() {
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  const [lockedFor, setLockedFor] = useState(0);
-
-  // After a 429, count the Retry-After window down and keep the button disabled until it ends.
-  useEffect(() => {
-    if (lockedFor <= 0) return;
-    const t = setTimeout(() => setLockedFor((s) => s - 1), 1000);
-    return () => clearTimeout(t);
-  }, [lockedFor]);
+  // After a 429, the Retry-After window counts down and keeps the button disabled until it ends.
+  const [lockedFor, setLockedFor] = useCountdown();
 
   if (status === 'loading') {
     return (

@@ -38,6 +38,20 @@ export const UsersIcon = (p: IconProps) => (
   </Icon>
 );
 
+export const UserIcon = (p: IconProps) => (
+  <Icon {...p}>
+    <circle cx="12" cy="8" r="4" />
+    <path d="M4.5 21c.7-4 3.7-6.5 7.5-6.5s6.8 2.5 7.5 6.5" />
+  </Icon>
+);
+
+export const MonitorIcon = (p: IconProps) => (
+  <Icon {...p}>
+    <rect x="3" y="4" width="18" height="12" rx="2" />
+    <path d="M8 20h8M12 16v4" />
+  </Icon>
+);
+
 export const ChevronsIcon = (p: IconProps) => (
   <Icon {...p}>
     <path d="m7 9 5-5 5 5M7 15l5 5 5-5" />

@@ -2,6 +2,7 @@ import type { Invitation, Member } from '../api';
 import { formatDateTime, formatRelative } from '../lib/format';
 import { Badge } from '../ui/Badge';
 import { Button } from '../ui/Button';
+import { RelativeTime } from '../ui/RelativeTime';
 import { RoleBadge } from '../ui/RoleBadge';
 import { type Column, Table } from '../ui/Table';
 
@@ -30,7 +31,7 @@ export function InvitationsTable({ invitations, members, canManage, onRevoke }: 
         new Date(i.expires_at).getTime() <= now ? (
           <Badge tone="warning">Expired</Badge>
         ) : (
-          <span title={formatDateTime(i.expires_at)}>{formatRelative(i.expires_at, now)}</span>
+          <RelativeTime iso={i.expires_at} now={now} />
         ),
     },
     {

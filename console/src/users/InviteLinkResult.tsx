@@ -1,8 +1,8 @@
 import type { CreatedInvitation } from '../api';
-import { formatDateTime, formatRelative } from '../lib/format';
 import { ROLE_LABELS } from '../lib/roles';
 import { Button } from '../ui/Button';
 import { CopyField } from '../ui/CopyField';
+import { RelativeTime } from '../ui/RelativeTime';
 
 export interface InviteLinkResultProps {
   invitation: CreatedInvitation;
@@ -21,8 +21,7 @@ export function InviteLinkResult({ invitation, onDone, onInviteAnother }: Invite
       <CopyField label="Invitation link" value={invitation.invite_url} testId="invite-link" />
       <p className="notice notice-warning" data-testid="invite-link-once">
         This link is shown only once. Copy it now — if it is lost, revoke the invitation and create a new one.
-        It expires{' '}
-        <span title={formatDateTime(invitation.expires_at)}>{formatRelative(invitation.expires_at)}</span>.
+        It expires <RelativeTime iso={invitation.expires_at} />.
       </p>
       <div className="form-actions">
         <Button onClick={onInviteAnother}>Invite another</Button>

@@ -1,9 +1,10 @@
 import type { Member, Role } from '../api';
-import { formatDate, formatDateTime, formatRelative } from '../lib/format';
+import { formatDate, formatDateTime } from '../lib/format';
 import { isRole, ROLE_OPTIONS } from '../lib/roles';
 import { Avatar } from '../ui/Avatar';
 import { Badge } from '../ui/Badge';
 import { Button } from '../ui/Button';
+import { RelativeTime } from '../ui/RelativeTime';
 import { RoleBadge } from '../ui/RoleBadge';
 import { Select } from '../ui/Select';
 import { Spinner } from '../ui/Spinner';
@@ -75,11 +76,7 @@ export function MembersTable({
       key: 'last_login',
       header: 'Last login',
       render: (m) =>
-        m.last_login_at ? (
-          <span title={formatDateTime(m.last_login_at)}>{formatRelative(m.last_login_at)}</span>
-        ) : (
-          <span className="muted">Never</span>
-        ),
+        m.last_login_at ? <RelativeTime iso={m.last_login_at} /> : <span className="muted">Never</span>,
     },
   ];
   if (canManage) {
