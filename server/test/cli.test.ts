@@ -81,7 +81,8 @@ async function startNode(): Promise<{ child: ChildProcess; url: string; output: 
 const exited = (child: ChildProcess) =>
   new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
 
-describe('gatehouse CLI', () => {
+// Each command is a fresh Node process opening the database: seconds each, more under load.
+describe('gatehouse CLI', { timeout: 120_000 }, () => {
   it('explains every command with --help', async () => {
     const top = await run(['--help']);
     expect(top.code).toBe(0);
