@@ -3,6 +3,8 @@ import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { registerAgentRoutes } from './modules/agents/routes.js';
+import { registerAgentVersionRoutes } from './modules/agents/versions-routes.js';
 import { registerAuthRoutes } from './modules/auth/routes.js';
 import { registerConsole } from './modules/console/routes.js';
 import { registerHealthRoutes } from './modules/health/routes.js';
@@ -79,6 +81,8 @@ export async function buildApp(runtime: Runtime): Promise<ZApp> {
       registerOrgRoutes(v1, deps);
       registerMemberRoutes(v1, deps);
       registerInvitationRoutes(v1, deps);
+      registerAgentRoutes(v1, deps);
+      registerAgentVersionRoutes(v1, deps);
     },
     { prefix: '/v1' },
   );

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
+import { createAgentService } from './modules/agents/service.js';
 import { createAuditService } from './modules/audit/service.js';
 import { createAuthService } from './modules/auth/service.js';
 import { createBootstrap } from './modules/bootstrap/service.js';
@@ -59,6 +60,7 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
     issuer: config.issuer,
     ttlSeconds: config.invitationTtlSeconds,
   });
+  const agents = createAgentService({ db, store, clock, log, audit, orgs });
   const bootstrap = createBootstrap({
     db,
     users,
@@ -76,7 +78,7 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
     clock,
     db,
     store,
-    services: { audit, users, orgs, auth, invitations, bootstrap },
+    services: { audit, users, orgs, auth, invitations, agents, bootstrap },
     state,
 
     /**
@@ -102,6 +104,8 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
       const applied = await migrate(db);
       if (applied.length) log.info({ applied }, 'migrations applied');
       await bootstrap.run();
+      // Before serving: a node must hear other nodes' agent changes before it caches agents.
+      await agents.start();
       state.ready = true;
       return true;
     },
