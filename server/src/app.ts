@@ -9,6 +9,7 @@ import { registerAuthRoutes } from './modules/auth/routes.js';
 import { registerConsole } from './modules/console/routes.js';
 import { registerHealthRoutes } from './modules/health/routes.js';
 import { registerInvitationRoutes } from './modules/invitations/routes.js';
+import { registerJwksRoute, registerKeyRoutes } from './modules/keys/routes.js';
 import { registerMemberRoutes } from './modules/orgs/members-routes.js';
 import { registerOrgRoutes } from './modules/orgs/routes.js';
 import { createGuards } from './platform/http/auth.js';
@@ -74,6 +75,7 @@ export async function buildApp(runtime: Runtime): Promise<ZApp> {
   const guards = createGuards(runtime.services.auth);
   const deps = { services: runtime.services, guards, config };
   registerHealthRoutes(app, runtime, metrics);
+  registerJwksRoute(app, deps);
   await app.register(
     async (instance) => {
       const v1 = instance.withTypeProvider<ZodTypeProvider>();
@@ -83,6 +85,7 @@ export async function buildApp(runtime: Runtime): Promise<ZApp> {
       registerInvitationRoutes(v1, deps);
       registerAgentRoutes(v1, deps);
       registerAgentVersionRoutes(v1, deps);
+      registerKeyRoutes(v1, deps);
     },
     { prefix: '/v1' },
   );

@@ -1,6 +1,8 @@
 import { Command, Option } from 'commander';
+import { runKeysList, runKeysRotate } from './cli/keys.js';
 import { runUsersCreate, runUsersList } from './cli/users.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
+import { ALGORITHMS } from './modules/keys/algorithms.js';
 import { migrate } from './platform/db/migrate.js';
 import { createLogger } from './platform/logger.js';
 import { createRuntime, type Runtime } from './runtime.js';
@@ -103,5 +105,18 @@ export function program(): Command {
     .description('List users, with their organizations and roles')
     .option('--org <slug>', 'only this organization')
     .action((opts) => withRuntime((rt) => runUsersList(rt, opts)));
+
+  const keys = cli.command('keys').description('Token signing keys');
+  keys
+    .command('rotate')
+    .description('Add a new signing key per org: published now, signing after the publish-ahead delay')
+    .option('--org <slug>', 'only this organization (default: every organization)')
+    .addOption(new Option('--alg <alg>', 'algorithm of the new key').choices([...ALGORITHMS]))
+    .action((opts) => withRuntime((rt) => runKeysRotate(rt, opts)));
+  keys
+    .command('list')
+    .description('List signing keys with their state')
+    .option('--org <slug>', 'only this organization')
+    .action((opts) => withRuntime((rt) => runKeysList(rt, opts)));
   return cli;
 }

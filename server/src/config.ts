@@ -32,6 +32,8 @@ const envSchema = z.object({
   GATEHOUSE_LOGIN_MAX_FAILURES_PER_IP: int(1, 100_000).default(100),
   GATEHOUSE_LOGIN_WINDOW_SECONDS: int(1, 24 * 3600).default(900),
   GATEHOUSE_TRUST_PROXY: z.enum(['true', 'false']).default('false'),
+  GATEHOUSE_KEY_PUBLISH_AHEAD_SECONDS: int(0, 7 * 24 * 3600).default(300),
+  GATEHOUSE_KEY_ROTATION_DAYS: int(0, 3650).default(90),
 });
 
 export type Config = Readonly<{
@@ -54,6 +56,7 @@ export type Config = Readonly<{
   invitationTtlSeconds: number;
   login: { maxFailuresPerAccount: number; maxFailuresPerIp: number; windowSeconds: number };
   trustProxy: boolean;
+  keys: { publishAheadSeconds: number; rotationDays: number };
 }>;
 
 export class ConfigError extends Error {
@@ -119,5 +122,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       windowSeconds: e.GATEHOUSE_LOGIN_WINDOW_SECONDS,
     },
     trustProxy: e.GATEHOUSE_TRUST_PROXY === 'true',
+    keys: {
+      publishAheadSeconds: e.GATEHOUSE_KEY_PUBLISH_AHEAD_SECONDS,
+      rotationDays: e.GATEHOUSE_KEY_ROTATION_DAYS,
+    },
   });
 }

@@ -1,11 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
+import { TOKEN_TTL_SECONDS } from './modules/agents/schema.js';
 import { createAgentService } from './modules/agents/service.js';
 import { createAuditService } from './modules/audit/service.js';
 import { createAuthService } from './modules/auth/service.js';
 import { createBootstrap } from './modules/bootstrap/service.js';
 import { createInvitationService } from './modules/invitations/service.js';
+import { createKeyService } from './modules/keys/service.js';
 import { createOrgService } from './modules/orgs/service.js';
 import { createUserService } from './modules/users/service.js';
 import { type Clock, systemClock } from './platform/clock.js';
@@ -60,6 +62,17 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
     issuer: config.issuer,
     ttlSeconds: config.invitationTtlSeconds,
   });
+  const keys = createKeyService({
+    db,
+    store,
+    clock,
+    audit,
+    log,
+    sealKey: deriveKey(masterKey, 'signing-keys/v1'),
+    publishAheadSeconds: config.keys.publishAheadSeconds,
+    // A retired key stays published as long as the longest token an agent may be given.
+    maxTokenTtlSeconds: TOKEN_TTL_SECONDS.max,
+  });
   const agents = createAgentService({ db, store, clock, log, audit, orgs });
   const bootstrap = createBootstrap({
     db,
@@ -72,13 +85,27 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
 
   const state = { ready: false, closing: false };
 
+  // Scheduled key rotation: each node checks hourly; the rotation itself is idempotent across nodes.
+  let rotationTimer: NodeJS.Timeout | undefined;
+  const scheduleKeyRotation = () => {
+    if (!config.keys.rotationDays) return;
+    const maxAgeMs = config.keys.rotationDays * 24 * 3600 * 1000;
+    const run = () =>
+      keys
+        .rotateDue(maxAgeMs)
+        .catch((err: Error) => log.error({ err: err.message }, 'scheduled key rotation failed'));
+    void run();
+    rotationTimer = setInterval(run, 3600_000);
+    rotationTimer.unref();
+  };
+
   return {
     config,
     log,
     clock,
     db,
     store,
-    services: { audit, users, orgs, auth, invitations, agents, bootstrap },
+    services: { audit, users, orgs, auth, invitations, keys, agents, bootstrap },
     state,
 
     /**
@@ -107,11 +134,13 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
       // Before serving: a node must hear other nodes' agent changes before it caches agents.
       await agents.start();
       state.ready = true;
+      scheduleKeyRotation();
       return true;
     },
 
     async close(): Promise<void> {
       state.closing = true;
+      clearInterval(rotationTimer);
       state.ready = false;
       await Promise.allSettled([db.close(), store.close()]);
     },

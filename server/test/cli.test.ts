@@ -159,6 +159,19 @@ describe('gatehouse CLI', { timeout: 120_000 }, () => {
     expect(list.stdout).toMatch(/piped@example\.com\s+default\s+member/);
   });
 
+  it('rotates and lists signing keys', async () => {
+    expect((await run(['keys', 'list', '--org', 'default'])).stdout).toContain('no keys yet');
+    const rotated = await run(['keys', 'rotate', '--org', 'default', '--alg', 'ES256']);
+    expect(rotated.code).toBe(0);
+    const kid = /default: (key_\w+) \(ES256\)/.exec(rotated.stdout)?.[1];
+    expect(kid).toBeTruthy();
+    const listed = await run(['keys', 'list']);
+    expect(listed.stdout).toMatch(new RegExp(`default\\s+${kid}\\s+ES256\\s+active`));
+    expect((await run(['keys', 'rotate', '--org', 'nope'])).stderr).toContain(
+      'no organization with slug nope',
+    );
+  });
+
   it('finishes an in-flight request on SIGTERM, then exits 0', async () => {
     const node = await startNode();
     const body = JSON.stringify({ email: 'piped@example.com', password: 'a chosen password' });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { redact } from '../src/modules/audit/service.js';
 import { passwords } from '../src/modules/users/passwords.js';
-import { createSecretHasher, deriveKey, randomSecret } from '../src/platform/crypto.js';
+import { createSecretHasher, deriveKey, randomSecret, seal, unseal } from '../src/platform/crypto.js';
 import { newId } from '../src/platform/ids.js';
 
 describe('ids', () => {
@@ -39,6 +39,28 @@ describe('secrets', () => {
     const master = Buffer.alloc(32, 1);
     expect(deriveKey(master, 'a').equals(deriveKey(master, 'b'))).toBe(false);
     expect(deriveKey(master, 'a')).toHaveLength(32);
+  });
+});
+
+describe('sealing', () => {
+  const key = Buffer.alloc(32, 9);
+
+  it('opens with the same key and context only', () => {
+    const sealed = seal(key, Buffer.from('private key bytes'), 'key_1');
+    expect(sealed).toMatch(/^v1\./);
+    expect(sealed).not.toContain('private');
+    expect(unseal(key, sealed, 'key_1').toString()).toBe('private key bytes');
+    expect(() => unseal(key, sealed, 'key_2')).toThrow();
+    expect(() => unseal(Buffer.alloc(32, 8), sealed, 'key_1')).toThrow();
+  });
+
+  it('detects a flipped bit', () => {
+    const sealed = seal(key, Buffer.from('secret'), 'ctx');
+    const parts = sealed.split('.');
+    const ct = Buffer.from(parts[3] ?? '', 'base64url');
+    ct[0] = (ct[0] ?? 0) ^ 1;
+    parts[3] = ct.toString('base64url');
+    expect(() => unseal(key, parts.join('.'), 'ctx')).toThrow();
   });
 });
 

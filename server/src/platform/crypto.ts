@@ -1,4 +1,4 @@
-import { createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 
 /** A random secret of 256 bits, base64url, with a type prefix such as `ghs_`. */
 export function randomSecret(prefix: string, bytes = 32): string {
@@ -24,3 +24,27 @@ export function createSecretHasher(pepper: Buffer) {
   };
 }
 export type SecretHasher = ReturnType<typeof createSecretHasher>;
+
+/**
+ * AES-256-GCM under `key`, bound to `context` (additional data, e.g. the row id), so a
+ * sealed value copied onto another row does not open. Format: `v1.<iv>.<tag>.<ciphertext>`.
+ */
+export function seal(key: Buffer, plaintext: Buffer, context: string): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  cipher.setAAD(Buffer.from(context));
+  const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+  return ['v1', iv, cipher.getAuthTag(), ciphertext]
+    .map((p) => (typeof p === 'string' ? p : p.toString('base64url')))
+    .join('.');
+}
+
+/** Opens what `seal` produced with the same key and context; throws if anything was altered. */
+export function unseal(key: Buffer, sealed: string, context: string): Buffer {
+  const [version, iv, tag, ciphertext] = sealed.split('.');
+  if (version !== 'v1' || !iv || !tag || ciphertext === undefined) throw new Error('not a sealed value');
+  const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
+  decipher.setAAD(Buffer.from(context));
+  decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+  return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]);
+}

@@ -74,6 +74,17 @@ export interface AuditEventsTable {
   details: ColumnType<Record<string, unknown>, string, string>;
 }
 
+export interface SigningKeysTable {
+  kid: string;
+  org_id: string;
+  alg: 'EdDSA' | 'ES256' | 'RS256';
+  public_jwk: ColumnType<Record<string, unknown>, string, string>;
+  private_key_sealed: string;
+  created_at: Timestamp;
+  activates_at: Timestamp;
+  publish_until: NullableTimestamp;
+}
+
 export interface MigrationsTable {
   version: number;
   name: string;
@@ -89,6 +100,7 @@ export interface Tables {
   sessions: SessionsTable;
   invitations: InvitationsTable;
   audit_events: AuditEventsTable;
+  signing_keys: SigningKeysTable;
   gatehouse_migrations: MigrationsTable;
 }
 
