@@ -1,76 +1,20 @@
 // Browser test of the console against a real Gatehouse server (server/test/harness.ts).
 // Run with `npx vitest run console/e2e`; set CONSOLE_E2E_SCREENSHOTS=1 to save /tmp/console-users.png,
 // /tmp/console-account-sessions.png (two sessions) and /tmp/console-account.png (after a password change).
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../server/test/harness.js';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { hasChromium, screenshot, useConsoleHarness } from './browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-// CI sets GATEHOUSE_REQUIRE_BROWSER so that a missing browser fails the run instead of skipping.
-if (!hasChromium && process.env.GATEHOUSE_REQUIRE_BROWSER) {
-  throw new Error(`chromium not found at ${CHROMIUM}, and GATEHOUSE_REQUIRE_BROWSER is set`);
-}
-if (!hasChromium) console.log(`browser tests skipped: chromium not found at ${CHROMIUM}`);
-
-const CONSOLE_DIR = fileURLToPath(new URL('..', import.meta.url));
 const NEW_USER = { email: 'new.user@example.com', name: 'Nova User', password: 'a-long-enough-passphrase' };
 const NEW_ADMIN_PASSWORD = 'a brand new admin passphrase';
 
-/** The server serves console/dist; build it once if this checkout has not (npm test builds it first). */
-function ensureConsoleBuilt() {
-  if (existsSync(`${CONSOLE_DIR}dist/index.html`)) return;
-  execFileSync('npx', ['vite', 'build', '--logLevel', 'warn'], { cwd: CONSOLE_DIR, stdio: 'inherit' });
-}
-
 describe.skipIf(!hasChromium)('console in a browser', () => {
-  let server: TestServer;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-  const pageErrors: string[] = [];
-
-  beforeAll(async () => {
-    ensureConsoleBuilt();
-    server = await startTestServer();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
-  }, 120_000);
-
-  afterAll(async () => {
-    for (const ctx of contexts) await ctx.close().catch(() => {});
-    await browser?.close();
-    await server?.close();
+  const harness = useConsoleHarness();
+  const { newPage, signIn, pageErrors } = harness;
+  let server: typeof harness.server;
+  beforeAll(() => {
+    server = harness.server;
   });
-
-  async function newPage(): Promise<Page> {
-    const ctx = await browser.newContext({ viewport: { width: 1360, height: 900 } });
-    ctx.setDefaultTimeout(15_000);
-    contexts.push(ctx);
-    const page = await ctx.newPage();
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    return page;
-  }
-
-  async function signIn(page: Page, email: string, password: string) {
-    await page.goto(`${server.url}/console/login`);
-    await page.getByTestId('login-email').fill(email);
-    await page.getByTestId('login-password').fill(password);
-    await page.getByTestId('login-submit').click();
-  }
 
   it('sends a signed-out visitor to the login page', async () => {
     const page = await newPage();
@@ -133,8 +77,7 @@ describe.skipIf(!hasChromium)('console in a browser', () => {
     expect(
       await admin.locator(`[data-testid="invitation-row"][data-email="${NEW_USER.email}"]`).count(),
     ).toBe(0);
-    if (process.env.CONSOLE_E2E_SCREENSHOTS)
-      await admin.screenshot({ path: '/tmp/console-users.png', fullPage: true });
+    await screenshot(admin, '/tmp/console-users.png');
     expect(pageErrors).toEqual([]);
   }, 90_000);
 
@@ -167,8 +110,7 @@ describe.skipIf(!hasChromium)('console in a browser', () => {
     expect(await row(secondId).getAttribute('data-current')).toBe('false');
     expect(await row(secondId).getByTestId('session-device').textContent()).toBe('Chrome on Linux');
 
-    if (process.env.CONSOLE_E2E_SCREENSHOTS)
-      await first.screenshot({ path: '/tmp/console-account-sessions.png', fullPage: true });
+    await screenshot(first, '/tmp/console-account-sessions.png');
     await row(secondId).getByTestId('session-sign-out').click();
     await row(secondId).waitFor({ state: 'detached' });
     await second.reload();
@@ -196,8 +138,7 @@ describe.skipIf(!hasChromium)('console in a browser', () => {
     // Every other session ended with the change, so only this one is left.
     await first.getByTestId('sessions-empty').waitFor();
     expect(await first.getByTestId('session-row').count()).toBe(1);
-    if (process.env.CONSOLE_E2E_SCREENSHOTS)
-      await first.screenshot({ path: '/tmp/console-account.png', fullPage: true });
+    await screenshot(first, '/tmp/console-account.png');
 
     const login = (password: string) =>
       fetch(`${server.url}/v1/auth/login`, {

@@ -2,6 +2,10 @@
 // HttpOnly `gh_session` cookie, so no token is ever handled by this code.
 
 import type {
+  Agent,
+  AgentFilters,
+  AgentVersion,
+  CreateAgentInput,
   CreatedInvitation,
   Invitation,
   InvitationPreview,
@@ -11,9 +15,16 @@ import type {
   Role,
   Session,
   SessionInfo,
+  UpdateAgentInput,
 } from '@gatehouse/sdk';
 
 export type {
+  Agent,
+  AgentDefinition,
+  AgentFilters,
+  AgentStatus,
+  AgentVersion,
+  CreateAgentInput,
   CreatedInvitation,
   Invitation,
   InvitationPreview,
@@ -24,6 +35,7 @@ export type {
   Role,
   Session,
   SessionInfo,
+  UpdateAgentInput,
 } from '@gatehouse/sdk';
 
 export interface FieldError {
@@ -67,7 +79,10 @@ export class ApiError extends Error {
     return this.detail ?? this.title;
   }
 
-  /** The message for one input, matching `email`, `body.email` or `/email` style field names. */
+  /**
+   * The message for one input, matching `email`, `body.email` or `/email` style field names. An error on an
+   * item of a list (`body.allowed_scopes.2`) belongs to the list's input.
+   */
   fieldError(field: string): string | undefined {
     return this.errors.find((e) => fieldName(e.field) === field)?.message;
   }
@@ -87,7 +102,11 @@ export class ApiError extends Error {
   }
 }
 
-const fieldName = (path: string): string => path.split(/[./]/).at(-1) ?? path;
+const fieldName = (path: string): string =>
+  path
+    .split(/[./]/)
+    .filter((part) => !/^\d+$/.test(part))
+    .at(-1) ?? path;
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
@@ -211,4 +230,16 @@ export const api = {
     request<InvitationPreview>('POST', '/v1/invitations/inspect', { token }, { anonymous: true }),
   acceptInvitation: (token: string, password: string, name?: string) =>
     request<Session>('POST', '/v1/invitations/accept', { token, password, name }, { anonymous: true }),
+
+  listAgents: (filters: AgentFilters, cursor?: string | null, limit = 50) =>
+    request<Page<Agent>>('GET', `/v1/agents${query({ ...filters, limit, cursor })}`),
+  createAgent: (input: CreateAgentInput) => request<Agent>('POST', '/v1/agents', input),
+  getAgent: (id: string) => request<Agent>('GET', `/v1/agents/${enc(id)}`),
+  updateAgent: (id: string, input: UpdateAgentInput) =>
+    request<Agent>('PATCH', `/v1/agents/${enc(id)}`, input),
+  archiveAgent: (id: string) => request<void>('DELETE', `/v1/agents/${enc(id)}`),
+  listAgentVersions: (id: string, cursor?: string | null, limit = 20) =>
+    request<Page<AgentVersion>>('GET', `/v1/agents/${enc(id)}/versions${query({ limit, cursor })}`),
+  getAgentVersion: (id: string, version: number) =>
+    request<AgentVersion>('GET', `/v1/agents/${enc(id)}/versions/${version}`),
 };

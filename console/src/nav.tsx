@@ -1,9 +1,11 @@
 // The console's pages. The router and the sidebar both read this list, so adding a page is one entry here.
 import type { ComponentType, ReactNode, SVGProps } from 'react';
 import { AccountPage } from './pages/AccountPage';
+import { AgentDetailPage } from './pages/AgentDetailPage';
+import { AgentsPage } from './pages/AgentsPage';
 import { HomePage } from './pages/HomePage';
 import { UsersPage } from './pages/UsersPage';
-import { HomeIcon, UserIcon, UsersIcon } from './ui/icons';
+import { BotIcon, HomeIcon, UserIcon, UsersIcon } from './ui/icons';
 
 export interface NavItem {
   /** Path under the /console basename; '/' is the index page. */
@@ -11,10 +13,19 @@ export interface NavItem {
   label: string;
   icon: ComponentType<SVGProps<SVGSVGElement>>;
   element: ReactNode;
+  /** Pages under this one (a detail page), not in the sidebar; their paths are relative to `path`. */
+  subpages?: ReadonlyArray<{ path: string; element: ReactNode }>;
 }
 
 export const NAV_ITEMS: readonly NavItem[] = [
   { path: '/', label: 'Overview', icon: HomeIcon, element: <HomePage /> },
+  {
+    path: '/agents',
+    label: 'Agents',
+    icon: BotIcon,
+    element: <AgentsPage />,
+    subpages: [{ path: ':id', element: <AgentDetailPage /> }],
+  },
   { path: '/users', label: 'Users & roles', icon: UsersIcon, element: <UsersPage /> },
   { path: '/account', label: 'Account', icon: UserIcon, element: <AccountPage /> },
 ];

@@ -7,11 +7,15 @@ import { AcceptInvitePage } from './pages/AcceptInvitePage';
 import { LoginPage } from './pages/LoginPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 
-const pageRoutes: RouteObject[] = NAV_ITEMS.map((item) =>
+const pageRoutes: RouteObject[] = NAV_ITEMS.flatMap((item): RouteObject[] => [
   item.path === '/'
     ? { index: true, element: item.element }
     : { path: item.path.slice(1), element: item.element },
-);
+  ...(item.subpages ?? []).map((sub) => ({
+    path: `${item.path.slice(1)}/${sub.path}`,
+    element: sub.element,
+  })),
+]);
 
 export const router = createBrowserRouter(
   [

@@ -1,5 +1,18 @@
 import { GatehouseError, type Problem } from './errors.js';
-import type { CreatedInvitation, Invitation, Member, Page, Role, Session, SignedIn } from './types.js';
+import type {
+  Agent,
+  AgentFilters,
+  AgentVersion,
+  CreateAgentInput,
+  CreatedInvitation,
+  Invitation,
+  Member,
+  Page,
+  Role,
+  Session,
+  SignedIn,
+  UpdateAgentInput,
+} from './types.js';
 
 export interface ClientOptions {
   /** Base URL of Gatehouse, e.g. `http://localhost:8080`. */
@@ -81,6 +94,23 @@ export class GatehouseClient {
     list: (q: { limit?: number; cursor?: string } = {}) =>
       this.request<Page<Invitation>>('GET', `/v1/invitations${query(q)}`),
     revoke: (id: string) => this.request<void>('DELETE', `/v1/invitations/${encodeURIComponent(id)}`),
+  };
+
+  agents = {
+    create: (input: CreateAgentInput) => this.request<Agent>('POST', '/v1/agents', input),
+    list: (q: AgentFilters & { limit?: number; cursor?: string } = {}) =>
+      this.request<Page<Agent>>('GET', `/v1/agents${query(q)}`),
+    get: (id: string) => this.request<Agent>('GET', `/v1/agents/${encodeURIComponent(id)}`),
+    /** Settings, suspend/reactivate, or a new definition version, in one call. */
+    update: (id: string, input: UpdateAgentInput) =>
+      this.request<Agent>('PATCH', `/v1/agents/${encodeURIComponent(id)}`, input),
+    /** Final: an archived agent cannot be changed again (admin only). */
+    archive: (id: string) => this.request<void>('DELETE', `/v1/agents/${encodeURIComponent(id)}`),
+    /** Definition versions, newest first. */
+    versions: (id: string, q: { limit?: number; cursor?: string } = {}) =>
+      this.request<Page<AgentVersion>>('GET', `/v1/agents/${encodeURIComponent(id)}/versions${query(q)}`),
+    version: (id: string, version: number) =>
+      this.request<AgentVersion>('GET', `/v1/agents/${encodeURIComponent(id)}/versions/${version}`),
   };
 }
 

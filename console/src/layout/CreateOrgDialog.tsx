@@ -1,10 +1,8 @@
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
 import { useNavigate } from 'react-router';
 import { ApiError, api } from '../api';
 import { useSessionContext } from '../auth/SessionContext';
-import { Button } from '../ui/Button';
-import { ErrorBanner } from '../ui/ErrorBanner';
-import { Modal } from '../ui/Modal';
+import { FormDialog } from '../ui/FormDialog';
 import { TextField } from '../ui/TextField';
 
 /** Creates an organization (the caller becomes its admin) and switches to it. */
@@ -17,8 +15,7 @@ export function CreateOrgDialog({ onClose }: { onClose: () => void }) {
   // Remembered so a retry after a failed switch does not create a second organization.
   const [createdId, setCreatedId] = useState<string | null>(null);
 
-  async function submit(e: FormEvent) {
-    e.preventDefault();
+  async function submit() {
     setBusy(true);
     setError(null);
     try {
@@ -35,43 +32,32 @@ export function CreateOrgDialog({ onClose }: { onClose: () => void }) {
 
   const nameError = error instanceof ApiError ? error.fieldError('name') : undefined;
   return (
-    <Modal
+    <FormDialog
       title="Create organization"
       description="You will be its admin and can invite people once it exists."
+      submitLabel="Create organization"
+      onSubmit={submit}
       onClose={onClose}
       busy={busy}
+      error={error}
+      fields={['name']}
+      submitDisabled={!name.trim()}
       data-testid="create-org-dialog"
+      submitTestId="create-org-submit"
     >
-      <form onSubmit={submit} className="form">
-        <ErrorBanner error={error} fields={['name']} />
-        <TextField
-          label="Organization name"
-          name="name"
-          value={name}
-          onChange={(e) => setName(e.target.value)}
-          disabled={createdId !== null}
-          required
-          maxLength={100}
-          autoFocus
-          placeholder="Acme Robotics"
-          error={nameError}
-          data-testid="create-org-name"
-        />
-        <div className="form-actions">
-          <Button onClick={onClose} disabled={busy}>
-            Cancel
-          </Button>
-          <Button
-            type="submit"
-            variant="primary"
-            loading={busy}
-            disabled={!name.trim()}
-            data-testid="create-org-submit"
-          >
-            Create organization
-          </Button>
-        </div>
-      </form>
-    </Modal>
+      <TextField
+        label="Organization name"
+        name="name"
+        value={name}
+        onChange={(e) => setName(e.target.value)}
+        disabled={createdId !== null}
+        required
+        maxLength={100}
+        autoFocus
+        placeholder="Acme Robotics"
+        error={nameError}
+        data-testid="create-org-name"
+      />
+    </FormDialog>
   );
 }

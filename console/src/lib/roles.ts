@@ -14,3 +14,10 @@ export const ROLE_OPTIONS = ROLES.map((role) => ({ value: role, label: ROLE_LABE
 export function isRole(value: string): value is Role {
   return (ROLES as readonly string[]).includes(value);
 }
+
+const RANK: Record<Role, number> = { viewer: 0, member: 1, manager: 2, admin: 3 };
+
+/** True when `role` is `min` or above it (admin > manager > member > viewer), as the server checks. */
+export function roleAtLeast(role: Role, min: Role): boolean {
+  return RANK[role] >= RANK[min];
+}

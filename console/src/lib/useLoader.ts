@@ -6,6 +6,8 @@ export interface Loader<T> {
   loading: boolean;
   /** Loads again; settles once the new data (or error) is in. */
   reload: () => Promise<void>;
+  /** Replaces the data with what a successful change returned, without loading again. */
+  set: (value: T) => void;
 }
 
 /** Runs `load` on mount and whenever it changes (wrap it in useCallback); ignores stale responses. */
@@ -40,5 +42,12 @@ export function useLoader<T>(load: () => Promise<T>): Loader<T> {
     };
   }, [run]);
 
-  return { data, error, loading, reload: run };
+  const set = useCallback((value: T) => {
+    generation.current++; // a load still in flight would bring back the state from before the change
+    setData(value);
+    setError(null);
+    setLoading(false);
+  }, []);
+
+  return { data, error, loading, reload: run, set };
 }

@@ -1,4 +1,5 @@
 import { type ReactNode, useEffect, useId, useRef } from 'react';
+import { cx } from '../lib/cx';
 
 export interface ModalProps {
   title: string;
@@ -9,6 +10,8 @@ export interface ModalProps {
   children?: ReactNode;
   /** While true, Escape and backdrop clicks do not close the dialog. */
   busy?: boolean;
+  /** Room for longer forms. */
+  wide?: boolean;
   'data-testid'?: string;
 }
 
@@ -16,7 +19,16 @@ export interface ModalProps {
  * A modal dialog on the native <dialog> element (focus trap, Escape and top layer come for free).
  * Render it conditionally: it opens on mount and closes on unmount.
  */
-export function Modal({ title, description, onClose, footer, children, busy = false, ...rest }: ModalProps) {
+export function Modal({
+  title,
+  description,
+  onClose,
+  footer,
+  children,
+  busy = false,
+  wide = false,
+  ...rest
+}: ModalProps) {
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
 
@@ -30,7 +42,7 @@ export function Modal({ title, description, onClose, footer, children, busy = fa
     // biome-ignore lint/a11y/useKeyWithClickEvents: backdrop click is a mouse shortcut; Escape (onCancel) is the keyboard path.
     <dialog
       ref={ref}
-      className="modal"
+      className={cx('modal', wide && 'modal-wide')}
       aria-labelledby={titleId}
       data-testid={rest['data-testid']}
       onCancel={(e) => {

@@ -1,5 +1,6 @@
-import { type SelectHTMLAttributes, useId } from 'react';
+import type { SelectHTMLAttributes } from 'react';
 import { cx } from '../lib/cx';
+import { Field, type FieldControl } from './Field';
 
 export interface SelectOption {
   value: string;
@@ -27,14 +28,11 @@ export function Select({
   id,
   ...rest
 }: SelectProps) {
-  const autoId = useId();
-  const selectId = id ?? autoId;
-  const select = (
+  const select = (control: Partial<FieldControl>) => (
     <select
-      id={selectId}
       className={cx('select', compact && 'select-compact', error && 'input-invalid', hideLabel && className)}
       aria-label={hideLabel ? label : undefined}
-      aria-invalid={error ? true : undefined}
+      {...control}
       {...rest}
     >
       {options.map((o) => (
@@ -44,15 +42,10 @@ export function Select({
       ))}
     </select>
   );
-  if (hideLabel) return select;
+  if (hideLabel) return select({ id, 'aria-invalid': error ? true : undefined });
   return (
-    <div className={cx('field', className)}>
-      <label className="field-label" htmlFor={selectId}>
-        {label}
-      </label>
+    <Field label={label} hint={hint} error={error} id={id} className={className}>
       {select}
-      {error && <p className="field-error">{error}</p>}
-      {hint && !error && <p className="field-hint">{hint}</p>}
-    </div>
+    </Field>
   );
 }

@@ -1,14 +1,12 @@
-import { type ReactNode, useState } from 'react';
+import { useState } from 'react';
 import { ApiError, api, type Invitation, type Member } from '../api';
 import type { PagedList } from '../lib/usePagedList';
 import { Card } from '../ui/Card';
 import { ConfirmDialog } from '../ui/ConfirmDialog';
 import { EmptyState } from '../ui/EmptyState';
-import { ErrorBanner } from '../ui/ErrorBanner';
 import { MailIcon } from '../ui/icons';
-import { Spinner } from '../ui/Spinner';
+import { PagedListBody } from '../ui/PagedListBody';
 import { InvitationsTable } from './InvitationsTable';
-import { LoadMore } from './LoadMore';
 
 export interface InvitationsCardProps {
   list: PagedList<Invitation>;
@@ -26,43 +24,18 @@ export function InvitationsCard({ list, canManage, members }: InvitationsCardPro
     list.update((items) => items.filter((i) => i.id !== invitation.id));
   }
 
-  let body: ReactNode;
-  if (list.loading) {
-    body = (
-      <div className="center-block">
-        <Spinner label="Loading invitations" />
-      </div>
-    );
-  } else if (forbidden) {
-    body = (
-      <EmptyState
-        title="Only managers and admins can see pending invitations"
-        description="Ask an admin if you are expecting someone to join."
-      />
-    );
-  } else if (list.items.length === 0 && !list.error) {
-    body = (
-      <EmptyState
-        icon={<MailIcon />}
-        title="No pending invitations"
-        description={
-          canManage
-            ? 'Invite someone with “Invite user”. Their invitation is listed here until they accept it.'
-            : 'Nobody is waiting to join this organization.'
-        }
-        data-testid="invitations-empty"
-      />
-    );
-  } else {
-    body = (
-      <InvitationsTable
-        invitations={list.items}
-        members={members}
-        canManage={canManage}
-        onRevoke={setRevoking}
-      />
-    );
-  }
+  const empty = (
+    <EmptyState
+      icon={<MailIcon />}
+      title="No pending invitations"
+      description={
+        canManage
+          ? 'Invite someone with “Invite user”. Their invitation is listed here until they accept it.'
+          : 'Nobody is waiting to join this organization.'
+      }
+      data-testid="invitations-empty"
+    />
+  );
 
   return (
     <Card
@@ -71,13 +44,21 @@ export function InvitationsCard({ list, canManage, members }: InvitationsCardPro
       flush
       data-testid="invitations-card"
     >
-      {!forbidden && (
-        <div className="card-banners">
-          <ErrorBanner error={list.error} onRetry={list.items.length ? list.loadMore : list.reload} />
-        </div>
+      {forbidden ? (
+        <EmptyState
+          title="Only managers and admins can see pending invitations"
+          description="Ask an admin if you are expecting someone to join."
+        />
+      ) : (
+        <PagedListBody list={list} loadingLabel="Loading invitations" empty={empty}>
+          <InvitationsTable
+            invitations={list.items}
+            members={members}
+            canManage={canManage}
+            onRevoke={setRevoking}
+          />
+        </PagedListBody>
       )}
-      {body}
-      <LoadMore list={list} />
       {revoking && (
         <ConfirmDialog
           title="Revoke invitation?"

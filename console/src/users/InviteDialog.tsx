@@ -1,8 +1,7 @@
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
 import { ApiError, api, type CreatedInvitation, type Role } from '../api';
 import { isRole, ROLE_OPTIONS } from '../lib/roles';
-import { Button } from '../ui/Button';
-import { ErrorBanner } from '../ui/ErrorBanner';
+import { FormDialog } from '../ui/FormDialog';
 import { Modal } from '../ui/Modal';
 import { Select } from '../ui/Select';
 import { TextField } from '../ui/TextField';
@@ -21,8 +20,7 @@ export function InviteDialog({ onClose, onInvited }: InviteDialogProps) {
   const [error, setError] = useState<unknown>(null);
   const [created, setCreated] = useState<CreatedInvitation | null>(null);
 
-  async function submit(e: FormEvent) {
-    e.preventDefault();
+  async function submit() {
     setBusy(true);
     setError(null);
     try {
@@ -50,53 +48,42 @@ export function InviteDialog({ onClose, onInvited }: InviteDialogProps) {
 
   const fieldError = (name: string) => (error instanceof ApiError ? error.fieldError(name) : undefined);
   return (
-    <Modal
+    <FormDialog
       title="Invite user"
       description="They get a one-time link to join this organization with the role you choose."
+      submitLabel="Create invitation"
+      onSubmit={submit}
       onClose={onClose}
       busy={busy}
+      error={error}
+      fields={['email', 'role']}
+      submitDisabled={!email.trim()}
       data-testid="invite-dialog"
+      submitTestId="invite-submit"
     >
-      <form className="form" onSubmit={submit} noValidate>
-        <ErrorBanner error={error} fields={['email', 'role']} />
-        <TextField
-          label="Email"
-          type="email"
-          name="email"
-          autoComplete="off"
-          placeholder="name@company.com"
-          value={email}
-          onChange={(e) => setEmail(e.target.value)}
-          autoFocus
-          required
-          error={fieldError('email')}
-          data-testid="invite-email"
-        />
-        <Select
-          label="Role"
-          name="role"
-          options={ROLE_OPTIONS}
-          value={role}
-          onChange={(e) => isRole(e.target.value) && setRole(e.target.value)}
-          hint="Admins can manage members and invitations. You can change the role later."
-          error={fieldError('role')}
-          data-testid="invite-role"
-        />
-        <div className="form-actions">
-          <Button onClick={onClose} disabled={busy}>
-            Cancel
-          </Button>
-          <Button
-            type="submit"
-            variant="primary"
-            loading={busy}
-            disabled={!email.trim()}
-            data-testid="invite-submit"
-          >
-            Create invitation
-          </Button>
-        </div>
-      </form>
-    </Modal>
+      <TextField
+        label="Email"
+        type="email"
+        name="email"
+        autoComplete="off"
+        placeholder="name@company.com"
+        value={email}
+        onChange={(e) => setEmail(e.target.value)}
+        autoFocus
+        required
+        error={fieldError('email')}
+        data-testid="invite-email"
+      />
+      <Select
+        label="Role"
+        name="role"
+        options={ROLE_OPTIONS}
+        value={role}
+        onChange={(e) => isRole(e.target.value) && setRole(e.target.value)}
+        hint="Admins can manage members and invitations. You can change the role later."
+        error={fieldError('role')}
+        data-testid="invite-role"
+      />
+    </FormDialog>
   );
 }

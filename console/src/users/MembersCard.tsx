@@ -7,8 +7,7 @@ import { Card } from '../ui/Card';
 import { ConfirmDialog } from '../ui/ConfirmDialog';
 import { EmptyState } from '../ui/EmptyState';
 import { ErrorBanner } from '../ui/ErrorBanner';
-import { Spinner } from '../ui/Spinner';
-import { LoadMore } from './LoadMore';
+import { PagedListBody } from '../ui/PagedListBody';
 import { MembersTable } from './MembersTable';
 
 /** Members of the current org; admins can change roles and remove people. */
@@ -51,17 +50,12 @@ export function MembersCard({ list, canManage }: { list: PagedList<Member>; canM
       flush
       data-testid="members-card"
     >
-      <div className="card-banners">
-        <ErrorBanner error={actionError} onDismiss={() => setActionError(null)} />
-        <ErrorBanner error={list.error} onRetry={list.items.length ? list.loadMore : list.reload} />
-      </div>
-      {list.loading ? (
-        <div className="center-block">
-          <Spinner label="Loading members" />
-        </div>
-      ) : list.items.length === 0 && !list.error ? (
-        <EmptyState title="No members yet" description="Invite someone to give them access." />
-      ) : (
+      <PagedListBody
+        list={list}
+        loadingLabel="Loading members"
+        banners={<ErrorBanner error={actionError} onDismiss={() => setActionError(null)} />}
+        empty={<EmptyState title="No members yet" description="Invite someone to give them access." />}
+      >
         <MembersTable
           members={list.items}
           currentUserId={session.user.id}
@@ -70,8 +64,7 @@ export function MembersCard({ list, canManage }: { list: PagedList<Member>; canM
           onChangeRole={changeRole}
           onRemove={setRemoving}
         />
-      )}
-      <LoadMore list={list} />
+      </PagedListBody>
       {removing && (
         <ConfirmDialog
           title={`Remove ${removing.name || removing.email}?`}
