@@ -7,6 +7,7 @@ import { registerAgentRoutes } from './modules/agents/routes.js';
 import { registerAgentVersionRoutes } from './modules/agents/versions-routes.js';
 import { registerAuthRoutes } from './modules/auth/routes.js';
 import { registerConsole } from './modules/console/routes.js';
+import { registerCredentialRoutes } from './modules/credentials/routes.js';
 import { registerHealthRoutes } from './modules/health/routes.js';
 import { registerInvitationRoutes } from './modules/invitations/routes.js';
 import { registerJwksRoute, registerKeyRoutes } from './modules/keys/routes.js';
@@ -85,6 +86,7 @@ export async function buildApp(runtime: Runtime): Promise<ZApp> {
       registerInvitationRoutes(v1, deps);
       registerAgentRoutes(v1, deps);
       registerAgentVersionRoutes(v1, deps);
+      registerCredentialRoutes(v1, deps);
       registerKeyRoutes(v1, deps);
     },
     { prefix: '/v1' },

@@ -6,6 +6,7 @@ import { createAgentService } from './modules/agents/service.js';
 import { createAuditService } from './modules/audit/service.js';
 import { createAuthService } from './modules/auth/service.js';
 import { createBootstrap } from './modules/bootstrap/service.js';
+import { createCredentialService } from './modules/credentials/service.js';
 import { createInvitationService } from './modules/invitations/service.js';
 import { createKeyService } from './modules/keys/service.js';
 import { createOrgService } from './modules/orgs/service.js';
@@ -74,6 +75,7 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
     maxTokenTtlSeconds: TOKEN_TTL_SECONDS.max,
   });
   const agents = createAgentService({ db, store, clock, log, audit, orgs });
+  const credentials = createCredentialService({ db, store, clock, log, audit, hasher, agents });
   const bootstrap = createBootstrap({
     db,
     users,
@@ -105,7 +107,7 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
     clock,
     db,
     store,
-    services: { audit, users, orgs, auth, invitations, keys, agents, bootstrap },
+    services: { audit, users, orgs, auth, invitations, keys, agents, credentials, bootstrap },
     state,
 
     /**
@@ -131,8 +133,9 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
       const applied = await migrate(db);
       if (applied.length) log.info({ applied }, 'migrations applied');
       await bootstrap.run();
-      // Before serving: a node must hear other nodes' agent changes before it caches agents.
+      // Before serving: a node must hear other nodes' agent and credential changes before it caches them.
       await agents.start();
+      await credentials.start();
       state.ready = true;
       scheduleKeyRotation();
       return true;
