@@ -11,6 +11,8 @@ import { registerCredentialRoutes } from './modules/credentials/routes.js';
 import { registerHealthRoutes } from './modules/health/routes.js';
 import { registerInvitationRoutes } from './modules/invitations/routes.js';
 import { registerJwksRoute, registerKeyRoutes } from './modules/keys/routes.js';
+import { registerMetadataRoutes } from './modules/oauth/metadata.js';
+import { registerOAuthRoutes } from './modules/oauth/routes.js';
 import { registerMemberRoutes } from './modules/orgs/members-routes.js';
 import { registerOrgRoutes } from './modules/orgs/routes.js';
 import { createGuards } from './platform/http/auth.js';
@@ -77,6 +79,11 @@ export async function buildApp(runtime: Runtime): Promise<ZApp> {
   const deps = { services: runtime.services, guards, config };
   registerHealthRoutes(app, runtime, metrics);
   registerJwksRoute(app, deps);
+  registerMetadataRoutes(app, config.issuer);
+  await registerOAuthRoutes(app, {
+    tokens: runtime.services.tokens,
+    authenticateSecret: runtime.services.credentials.authenticateSecret,
+  });
   await app.register(
     async (instance) => {
       const v1 = instance.withTypeProvider<ZodTypeProvider>();

@@ -9,6 +9,7 @@ import { createBootstrap } from './modules/bootstrap/service.js';
 import { createCredentialService } from './modules/credentials/service.js';
 import { createInvitationService } from './modules/invitations/service.js';
 import { createKeyService } from './modules/keys/service.js';
+import { createTokenService } from './modules/oauth/token-service.js';
 import { createOrgService } from './modules/orgs/service.js';
 import { createUserService } from './modules/users/service.js';
 import { type Clock, systemClock } from './platform/clock.js';
@@ -76,6 +77,15 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
   });
   const agents = createAgentService({ db, store, clock, log, audit, orgs });
   const credentials = createCredentialService({ db, store, clock, log, audit, hasher, agents });
+  const tokens = createTokenService({
+    db,
+    clock,
+    audit,
+    agents,
+    keys,
+    issuer: config.issuer,
+    defaultAudience: config.issuer,
+  });
   const bootstrap = createBootstrap({
     db,
     users,
@@ -107,7 +117,7 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
     clock,
     db,
     store,
-    services: { audit, users, orgs, auth, invitations, keys, agents, credentials, bootstrap },
+    services: { audit, users, orgs, auth, invitations, keys, agents, credentials, tokens, bootstrap },
     state,
 
     /**

@@ -1,0 +1,46 @@
+import type { FastifyRequest } from 'fastify';
+import { OAuthError } from './errors.js';
+
+export interface PresentedSecret {
+  method: 'client_secret_basic' | 'client_secret_post';
+  clientId: string;
+  secret: string;
+}
+
+/** Decodes one half of HTTP Basic client credentials, which RFC 6749 §2.3.1 form-encodes first. */
+function formDecode(part: string): string {
+  try {
+    return decodeURIComponent(part.replaceAll('+', ' '));
+  } catch {
+    throw new OAuthError('invalid_request', 'malformed client credentials in Authorization', 'Basic');
+  }
+}
+
+/**
+ * Which client credentials the request carries: HTTP Basic or the body, never both
+ * (RFC 6749 §2.3: one method per request). Missing credentials are invalid_client.
+ */
+export function presentedSecret(
+  request: FastifyRequest,
+  params: Record<string, string | undefined>,
+): PresentedSecret {
+  const header = request.headers.authorization;
+  const basic = header?.match(/^Basic ([A-Za-z0-9+/=]+)$/i)?.[1];
+  if (header && !basic) throw new OAuthError('invalid_request', 'unsupported Authorization scheme');
+  if (basic) {
+    if (params.client_secret) throw new OAuthError('invalid_request', 'use one client authentication method');
+    const decoded = Buffer.from(basic, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon < 0)
+      throw new OAuthError('invalid_request', 'malformed client credentials in Authorization', 'Basic');
+    const clientId = formDecode(decoded.slice(0, colon));
+    if (params.client_id && params.client_id !== clientId) {
+      throw new OAuthError('invalid_request', 'client_id differs from the authenticated client');
+    }
+    return { method: 'client_secret_basic', clientId, secret: formDecode(decoded.slice(colon + 1)) };
+  }
+  if (params.client_id && params.client_secret) {
+    return { method: 'client_secret_post', clientId: params.client_id, secret: params.client_secret };
+  }
+  throw new OAuthError('invalid_client', 'client authentication is required');
+}

@@ -1,0 +1,100 @@
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../../platform/clock.js';
+import type { RequestMeta } from '../../platform/context.js';
+import type { Db } from '../../platform/db/database.js';
+import type { AgentService } from '../agents/service.js';
+import type { AuditService } from '../audit/service.js';
+import type { KeyService } from '../keys/service.js';
+import { OAuthError } from './errors.js';
+
+/** What the credentials module answers for an authenticated client. */
+export interface ClientAuth {
+  orgId: string;
+  agentId: string;
+  credentialId: string;
+  clientId: string;
+}
+
+interface Deps {
+  db: Db;
+  clock: Clock;
+  audit: AuditService;
+  agents: AgentService;
+  keys: KeyService;
+  issuer: string;
+  /** `aud` when the request names no resource. */
+  defaultAudience: string;
+}
+
+const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
+
+/** Parses a requested `scope` (RFC 6749 §3.3) and checks it against what the agent may have. */
+function grantedScope(requested: string | undefined, allowed: readonly string[]): string[] {
+  if (requested === undefined) return [...allowed];
+  const asked = [...new Set(requested.split(' ').filter(Boolean))];
+  if (asked.some((s) => !SCOPE_TOKEN.test(s))) throw new OAuthError('invalid_scope', 'malformed scope');
+  const refused = asked.filter((s) => !allowed.includes(s));
+  if (refused.length)
+    throw new OAuthError('invalid_scope', `scope not allowed for this client: ${refused.join(' ')}`);
+  return asked;
+}
+
+/**
+ * Issues RFC 9068 JWT access tokens. Each step is small and named, in the order the
+ * grant runs: the client is active, the scope is allowed, the token is signed, the
+ * issuance is recorded durably, then answered.
+ */
+export function createTokenService(deps: Deps) {
+  return {
+    async clientCredentials(
+      client: ClientAuth,
+      params: { scope?: string | undefined; resource?: string | undefined },
+      meta: RequestMeta,
+    ) {
+      const agent = await deps.agents.getActive(client.orgId, client.agentId);
+      if (!agent) throw new OAuthError('invalid_client', 'the client is suspended, archived or gone');
+      const scope = grantedScope(params.scope, agent.allowedScopes);
+      if (params.resource !== undefined) {
+        throw new OAuthError('invalid_target', 'no resource server is registered for this resource');
+      }
+      const now = Math.floor(deps.clock.now().getTime() / 1000);
+      const jti = randomUUID();
+      const claims = {
+        iss: deps.issuer,
+        sub: agent.id,
+        aud: deps.defaultAudience,
+        exp: now + agent.tokenTtlSeconds,
+        iat: now,
+        nbf: now,
+        jti,
+        client_id: client.clientId,
+        scope: scope.join(' '),
+        org_id: client.orgId,
+      };
+      const accessToken = await deps.keys.sign(client.orgId, 'at+jwt', claims);
+      // Acknowledged only once its record is durable.
+      await deps.db.tenant(client.orgId, (trx) =>
+        deps.audit.record(trx, {
+          orgId: client.orgId,
+          actor: { type: 'agent', id: agent.id },
+          action: 'token.issued',
+          target: { type: 'token', id: jti },
+          details: {
+            grant_type: 'client_credentials',
+            client_id: client.clientId,
+            scope: claims.scope,
+            exp: claims.exp,
+          },
+          meta,
+        }),
+      );
+      return {
+        access_token: accessToken,
+        token_type: 'Bearer' as const,
+        expires_in: agent.tokenTtlSeconds,
+        scope: claims.scope,
+      };
+    },
+  };
+}
+export type TokenService = ReturnType<typeof createTokenService>;
