@@ -13,6 +13,7 @@ import { registerInvitationRoutes } from './modules/invitations/routes.js';
 import { registerJwksRoute, registerKeyRoutes } from './modules/keys/routes.js';
 import { registerMetadataRoutes } from './modules/oauth/metadata.js';
 import { registerOAuthRoutes } from './modules/oauth/routes.js';
+import { registerAgentSessionRoutes } from './modules/oauth/sessions-routes.js';
 import { registerMemberRoutes } from './modules/orgs/members-routes.js';
 import { registerOrgRoutes } from './modules/orgs/routes.js';
 import { createGuards } from './platform/http/auth.js';
@@ -95,6 +96,7 @@ export async function buildApp(runtime: Runtime): Promise<ZApp> {
       registerAgentVersionRoutes(v1, deps);
       registerCredentialRoutes(v1, deps);
       registerKeyRoutes(v1, deps);
+      registerAgentSessionRoutes(v1, deps);
     },
     { prefix: '/v1' },
   );

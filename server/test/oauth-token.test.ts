@@ -217,3 +217,36 @@ describe('interop: oauth4webapi, unmodified', () => {
     }
   });
 });
+
+describe('POST /v1/sessions (agent API key → 15-minute token)', () => {
+  it('trades a valid API key for a verifiable token, and refuses anything else', async () => {
+    const key = (await api.post(`/v1/agents/${agentId}/credentials`, { type: 'api_key' }, admin)).body;
+    expect(key.api_key).toMatch(/^gh_/);
+    const session = await api.call('POST', '/v1/sessions', {
+      headers: { authorization: `Bearer ${key.api_key}` },
+    });
+    expect(session.status).toBe(200);
+    expect(session.body).toMatchObject({ token_type: 'Bearer', expires_in: 600 });
+    const { payload } = await verify(session.body.access_token);
+    expect(payload.sub).toBe(agentId);
+    expect(new Date(session.body.expires_at).getTime() / 1000).toBe(payload.exp);
+
+    const tampered = `${key.api_key.slice(0, -1)}${key.api_key.endsWith('a') ? 'b' : 'a'}`;
+    const attempts: Record<string, string>[] = [
+      {},
+      { authorization: `Bearer ${tampered}` },
+      { authorization: `Bearer ${creds.client_secret}` },
+    ];
+    for (const headers of attempts) {
+      const r = await api.call('POST', '/v1/sessions', { headers });
+      expect(r.status).toBe(401);
+      expect(r.body.code).toBe('invalid_api_key');
+      expect(r.headers.get('www-authenticate')).toContain('invalid_token');
+    }
+    expect((await api.del(`/v1/agents/${agentId}/credentials/${key.id}`, admin)).status).toBe(204);
+    const revoked = await api.call('POST', '/v1/sessions', {
+      headers: { authorization: `Bearer ${key.api_key}` },
+    });
+    expect(revoked.status).toBe(401);
+  });
+});

@@ -26,6 +26,8 @@ interface Deps {
   defaultAudience: string;
 }
 
+const API_KEY_SESSION_SECONDS = 900;
+
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 
 /** Parses a requested `scope` (RFC 6749 §3.3) and checks it against what the agent may have. */
@@ -45,56 +47,76 @@ function grantedScope(requested: string | undefined, allowed: readonly string[])
  * issuance is recorded durably, then answered.
  */
 export function createTokenService(deps: Deps) {
+  /** Signs a token for an authenticated client of an active agent, records it durably, answers it. */
+  async function issue(
+    client: ClientAuth,
+    params: { scope?: string | undefined; resource?: string | undefined; ttlSeconds?: number; grant: string },
+    meta: RequestMeta,
+  ) {
+    const agent = await deps.agents.getActive(client.orgId, client.agentId);
+    if (!agent) throw new OAuthError('invalid_client', 'the client is suspended, archived or gone');
+    const scope = grantedScope(params.scope, agent.allowedScopes);
+    if (params.resource !== undefined) {
+      throw new OAuthError('invalid_target', 'no resource server is registered for this resource');
+    }
+    const ttl = Math.min(params.ttlSeconds ?? agent.tokenTtlSeconds, agent.tokenTtlSeconds);
+    const now = Math.floor(deps.clock.now().getTime() / 1000);
+    const jti = randomUUID();
+    const claims = {
+      iss: deps.issuer,
+      sub: agent.id,
+      aud: deps.defaultAudience,
+      exp: now + ttl,
+      iat: now,
+      nbf: now,
+      jti,
+      client_id: client.clientId,
+      scope: scope.join(' '),
+      org_id: client.orgId,
+    };
+    const accessToken = await deps.keys.sign(client.orgId, 'at+jwt', claims);
+    // Acknowledged only once its record is durable.
+    await deps.db.tenant(client.orgId, (trx) =>
+      deps.audit.record(trx, {
+        orgId: client.orgId,
+        actor: { type: 'agent', id: agent.id },
+        action: 'token.issued',
+        target: { type: 'token', id: jti },
+        details: {
+          grant_type: params.grant,
+          client_id: client.clientId,
+          scope: claims.scope,
+          exp: claims.exp,
+        },
+        meta,
+      }),
+    );
+    return {
+      answer: {
+        access_token: accessToken,
+        token_type: 'Bearer' as const,
+        expires_in: ttl,
+        scope: claims.scope,
+      },
+      exp: claims.exp,
+    };
+  }
+
   return {
-    async clientCredentials(
+    clientCredentials: (
       client: ClientAuth,
       params: { scope?: string | undefined; resource?: string | undefined },
       meta: RequestMeta,
-    ) {
-      const agent = await deps.agents.getActive(client.orgId, client.agentId);
-      if (!agent) throw new OAuthError('invalid_client', 'the client is suspended, archived or gone');
-      const scope = grantedScope(params.scope, agent.allowedScopes);
-      if (params.resource !== undefined) {
-        throw new OAuthError('invalid_target', 'no resource server is registered for this resource');
-      }
-      const now = Math.floor(deps.clock.now().getTime() / 1000);
-      const jti = randomUUID();
-      const claims = {
-        iss: deps.issuer,
-        sub: agent.id,
-        aud: deps.defaultAudience,
-        exp: now + agent.tokenTtlSeconds,
-        iat: now,
-        nbf: now,
-        jti,
-        client_id: client.clientId,
-        scope: scope.join(' '),
-        org_id: client.orgId,
-      };
-      const accessToken = await deps.keys.sign(client.orgId, 'at+jwt', claims);
-      // Acknowledged only once its record is durable.
-      await deps.db.tenant(client.orgId, (trx) =>
-        deps.audit.record(trx, {
-          orgId: client.orgId,
-          actor: { type: 'agent', id: agent.id },
-          action: 'token.issued',
-          target: { type: 'token', id: jti },
-          details: {
-            grant_type: 'client_credentials',
-            client_id: client.clientId,
-            scope: claims.scope,
-            exp: claims.exp,
-          },
-          meta,
+    ) => issue(client, { ...params, grant: 'client_credentials' }, meta).then((issued) => issued.answer),
+
+    /** The AgentHub flow: an API key traded for a token of at most 15 minutes. */
+    apiKeySession: (client: ClientAuth, meta: RequestMeta) =>
+      issue(client, { ttlSeconds: API_KEY_SESSION_SECONDS, grant: 'api_key_session' }, meta).then(
+        (issued) => ({
+          ...issued.answer,
+          expires_at: new Date(issued.exp * 1000).toISOString(),
         }),
-      );
-      return {
-        access_token: accessToken,
-        token_type: 'Bearer' as const,
-        expires_in: agent.tokenTtlSeconds,
-        scope: claims.scope,
-      };
-    },
+      ),
   };
 }
 export type TokenService = ReturnType<typeof createTokenService>;
