@@ -94,7 +94,7 @@ export function createKeyService(deps: Deps) {
     return loaded;
   }
 
-  return {
+  const service = {
     /** Signs `payload` as a compact JWS with the org's current key; `typ` goes in the header. */
     async sign(orgId: string, typ: string, payload: Record<string, unknown>): Promise<string> {
       const s = await signing(orgId);
@@ -153,7 +153,10 @@ export function createKeyService(deps: Deps) {
       const cutoff = new Date(clock.now().getTime() - maxAgeMs);
       const due = await repo.orgsWithKeysOlderThan(db.system, cutoff);
       for (const orgId of due) {
-        await this.rotate(orgId, { actor: { type: 'system', id: 'key-rotation' }, ifNewestBefore: cutoff });
+        await service.rotate(orgId, {
+          actor: { type: 'system', id: 'key-rotation' },
+          ifNewestBefore: cutoff,
+        });
       }
       return due.length;
     },
@@ -181,5 +184,6 @@ export function createKeyService(deps: Deps) {
       return { keys: keys.map((k) => k.public_jwk) };
     },
   };
+  return service;
 }
 export type KeyService = ReturnType<typeof createKeyService>;
