@@ -11,6 +11,7 @@ import { registerCredentialRoutes } from './modules/credentials/routes.js';
 import { registerHealthRoutes } from './modules/health/routes.js';
 import { registerInvitationRoutes } from './modules/invitations/routes.js';
 import { registerJwksRoute, registerKeyRoutes } from './modules/keys/routes.js';
+import { createClientAuthentication } from './modules/oauth/client-auth.js';
 import { registerMetadataRoutes } from './modules/oauth/metadata.js';
 import { registerOAuthRoutes } from './modules/oauth/routes.js';
 import { registerAgentSessionRoutes } from './modules/oauth/sessions-routes.js';
@@ -83,7 +84,7 @@ export async function buildApp(runtime: Runtime): Promise<ZApp> {
   registerMetadataRoutes(app, config.issuer);
   await registerOAuthRoutes(app, {
     tokens: runtime.services.tokens,
-    authenticateSecret: runtime.services.credentials.authenticateSecret,
+    authenticateClient: createClientAuthentication(runtime.services.credentials),
   });
   await app.register(
     async (instance) => {

@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import type { ClientAuth, ClientAuthenticator } from '../credentials/authenticate.js';
 import { OAuthError } from './errors.js';
 
 export interface PresentedSecret {
@@ -17,7 +18,7 @@ function formDecode(part: string): string {
 }
 
 /**
- * Which client credentials the request carries: HTTP Basic or the body, never both
+ * Which client secret the request carries: HTTP Basic or the body, never both
  * (RFC 6749 §2.3: one method per request). Missing credentials are invalid_client.
  */
 export function presentedSecret(
@@ -44,3 +45,28 @@ export function presentedSecret(
   }
   throw new OAuthError('invalid_client', 'client authentication is required');
 }
+
+type Deps = Pick<ClientAuthenticator, 'authenticateSecret'>;
+
+/**
+ * Client authentication for every OAuth endpoint (token, introspection, revocation): one
+ * function, so each endpoint accepts the same methods and refuses the same way.
+ */
+export function createClientAuthentication(deps: Deps) {
+  return async function authenticateClient(
+    request: FastifyRequest,
+    params: Record<string, string | undefined>,
+  ): Promise<ClientAuth> {
+    const presented = presentedSecret(request, params);
+    const client = await deps.authenticateSecret(presented.clientId, presented.secret);
+    if (!client) {
+      throw new OAuthError(
+        'invalid_client',
+        'client authentication failed',
+        presented.method === 'client_secret_basic' ? 'Basic' : undefined,
+      );
+    }
+    return client;
+  };
+}
+export type AuthenticateClient = ReturnType<typeof createClientAuthentication>;

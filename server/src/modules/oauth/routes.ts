@@ -1,13 +1,13 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { metaOf } from '../../platform/http/auth.js';
-import { presentedSecret } from './client-auth.js';
+import type { AuthenticateClient } from './client-auth.js';
 import { OAuthError } from './errors.js';
 import { formParams, registerFormParser } from './form.js';
-import type { ClientAuth, TokenService } from './token-service.js';
+import type { TokenService } from './token-service.js';
 
 interface Deps {
   tokens: TokenService;
-  authenticateSecret(clientId: string, secret: string): Promise<ClientAuth | undefined>;
+  authenticateClient: AuthenticateClient;
 }
 
 const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' };
@@ -46,15 +46,7 @@ export async function registerOAuthRoutes(app: FastifyInstance, deps: Deps) {
       if (grant !== 'client_credentials') {
         throw new OAuthError('unsupported_grant_type', `grant_type ${grant} is not supported`);
       }
-      const presented = presentedSecret(request, params);
-      const client = await deps.authenticateSecret(presented.clientId, presented.secret);
-      if (!client) {
-        throw new OAuthError(
-          'invalid_client',
-          'client authentication failed',
-          presented.method === 'client_secret_basic' ? 'Basic' : undefined,
-        );
-      }
+      const client = await deps.authenticateClient(request, params);
       const answer = await deps.tokens.clientCredentials(
         client,
         { scope: params.scope, resource: params.resource },

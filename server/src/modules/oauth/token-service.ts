@@ -4,16 +4,10 @@ import type { RequestMeta } from '../../platform/context.js';
 import type { Db } from '../../platform/db/database.js';
 import type { AgentService } from '../agents/service.js';
 import type { AuditService } from '../audit/service.js';
+import type { ClientAuth } from '../credentials/authenticate.js';
 import type { KeyService } from '../keys/service.js';
 import { OAuthError } from './errors.js';
 
-/** What the credentials module answers for an authenticated client. */
-export interface ClientAuth {
-  orgId: string;
-  agentId: string;
-  credentialId: string;
-  clientId: string;
-}
 
 interface Deps {
   db: Db;
