@@ -8,7 +8,6 @@ import type { ClientAuth } from '../credentials/authenticate.js';
 import type { KeyService } from '../keys/service.js';
 import { OAuthError } from './errors.js';
 
-
 interface Deps {
   db: Db;
   clock: Clock;
