@@ -34,6 +34,7 @@ const envSchema = z.object({
   GATEHOUSE_TRUST_PROXY: z.enum(['true', 'false']).default('false'),
   GATEHOUSE_KEY_PUBLISH_AHEAD_SECONDS: int(0, 7 * 24 * 3600).default(300),
   GATEHOUSE_KEY_ROTATION_DAYS: int(0, 3650).default(90),
+  GATEHOUSE_DPOP_REQUIRE_NONCE: z.enum(['true', 'false']).default('false'),
 });
 
 export type Config = Readonly<{
@@ -57,6 +58,7 @@ export type Config = Readonly<{
   login: { maxFailuresPerAccount: number; maxFailuresPerIp: number; windowSeconds: number };
   trustProxy: boolean;
   keys: { publishAheadSeconds: number; rotationDays: number };
+  dpop: { requireNonce: boolean };
 }>;
 
 export class ConfigError extends Error {
@@ -126,5 +128,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       publishAheadSeconds: e.GATEHOUSE_KEY_PUBLISH_AHEAD_SECONDS,
       rotationDays: e.GATEHOUSE_KEY_ROTATION_DAYS,
     },
+    dpop: { requireNonce: e.GATEHOUSE_DPOP_REQUIRE_NONCE === 'true' },
   });
 }

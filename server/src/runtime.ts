@@ -9,6 +9,7 @@ import { createBootstrap } from './modules/bootstrap/service.js';
 import { createCredentialService } from './modules/credentials/service.js';
 import { createInvitationService } from './modules/invitations/service.js';
 import { createKeyService } from './modules/keys/service.js';
+import { createDpopVerifier } from './modules/oauth/dpop.js';
 import { createTokenService } from './modules/oauth/token-service.js';
 import { createOrgService } from './modules/orgs/service.js';
 import { createUserService } from './modules/users/service.js';
@@ -86,6 +87,12 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
     issuer: config.issuer,
     defaultAudience: config.issuer,
   });
+  const dpop = createDpopVerifier({
+    store,
+    clock,
+    nonceKey: deriveKey(masterKey, 'dpop-nonce/v1'),
+    requireNonce: config.dpop.requireNonce,
+  });
   const bootstrap = createBootstrap({
     db,
     users,
@@ -117,7 +124,7 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
     clock,
     db,
     store,
-    services: { audit, users, orgs, auth, invitations, keys, agents, credentials, tokens, bootstrap },
+    services: { audit, users, orgs, auth, invitations, keys, agents, credentials, tokens, dpop, bootstrap },
     state,
 
     /**

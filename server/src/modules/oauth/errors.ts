@@ -1,4 +1,4 @@
-/** RFC 6749 §5.2 error codes (plus RFC 8707's invalid_target and RFC 9449's invalid_dpop_proof). */
+/** RFC 6749 §5.2 error codes, plus RFC 8707's invalid_target and RFC 9449's DPoP codes. */
 export type OAuthErrorCode =
   | 'invalid_request'
   | 'invalid_client'
@@ -7,7 +7,8 @@ export type OAuthErrorCode =
   | 'unsupported_grant_type'
   | 'invalid_scope'
   | 'invalid_target'
-  | 'invalid_dpop_proof';
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce';
 
 /** An error answered with an RFC 6749 body, `{error, error_description}`, instead of problem+json. */
 export class OAuthError extends Error {
