@@ -84,7 +84,12 @@ export async function buildApp(runtime: Runtime): Promise<ZApp> {
   registerMetadataRoutes(app, config.issuer);
   await registerOAuthRoutes(app, {
     tokens: runtime.services.tokens,
-    authenticateClient: createClientAuthentication(runtime.services.credentials),
+    authenticateClient: createClientAuthentication({
+      credentials: runtime.services.credentials,
+      store: runtime.store,
+      clock: runtime.clock,
+      issuer: config.issuer,
+    }),
   });
   await app.register(
     async (instance) => {

@@ -56,7 +56,15 @@ describe('discovery', () => {
       token_endpoint: `${server.url}/oauth/token`,
       jwks_uri: `${server.url}/.well-known/jwks.json`,
       grant_types_supported: ['client_credentials'],
-      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
+      token_endpoint_auth_signing_alg_values_supported: [
+        'EdDSA',
+        'Ed25519',
+        'ES256',
+        'ES384',
+        'RS256',
+        'PS256',
+      ],
     });
     const oidc = await api.get('/.well-known/openid-configuration');
     expect(oidc.body.issuer).toBe(server.url);

@@ -1,5 +1,10 @@
 import type { FastifyRequest } from 'fastify';
 import type { ClientAuth, ClientAuthenticator } from '../credentials/authenticate.js';
+import {
+  type AssertionDeps,
+  createClientAssertionVerifier,
+  JWT_BEARER_ASSERTION,
+} from './client-assertion.js';
 import { OAuthError } from './errors.js';
 
 export interface PresentedSecret {
@@ -46,19 +51,49 @@ export function presentedSecret(
   throw new OAuthError('invalid_client', 'client authentication is required');
 }
 
-type Deps = Pick<ClientAuthenticator, 'authenticateSecret'>;
+interface Deps extends Omit<AssertionDeps, 'credentials'> {
+  credentials: Pick<ClientAuthenticator, 'authenticateSecret' | 'findClient' | 'markUsed'>;
+}
+
+/**
+ * A client_assertion (private_key_jwt), when the request carries one: then it must be the only
+ * client authentication, and of the one assertion type this server takes.
+ */
+function presentedAssertion(request: FastifyRequest, params: Record<string, string | undefined>) {
+  const { client_assertion: assertion, client_assertion_type: type } = params;
+  if (!assertion) {
+    if (type) throw new OAuthError('invalid_request', 'client_assertion_type without client_assertion');
+    return undefined;
+  }
+  if (request.headers.authorization || params.client_secret) {
+    throw new OAuthError('invalid_request', 'use one client authentication method');
+  }
+  if (type !== JWT_BEARER_ASSERTION) {
+    throw new OAuthError('invalid_request', `client_assertion_type must be ${JWT_BEARER_ASSERTION}`);
+  }
+  return assertion;
+}
 
 /**
  * Client authentication for every OAuth endpoint (token, introspection, revocation): one
  * function, so each endpoint accepts the same methods and refuses the same way.
  */
 export function createClientAuthentication(deps: Deps) {
+  const { credentials } = deps;
+  const verifyAssertion = createClientAssertionVerifier(deps);
+
   return async function authenticateClient(
     request: FastifyRequest,
     params: Record<string, string | undefined>,
   ): Promise<ClientAuth> {
+    const assertion = presentedAssertion(request, params);
+    if (assertion) {
+      const client = await verifyAssertion(assertion, params.client_id);
+      credentials.markUsed(client);
+      return client;
+    }
     const presented = presentedSecret(request, params);
-    const client = await deps.authenticateSecret(presented.clientId, presented.secret);
+    const client = await credentials.authenticateSecret(presented.clientId, presented.secret);
     if (!client) {
       throw new OAuthError(
         'invalid_client',
