@@ -3,7 +3,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createDpopVerifier, DpopError, jwkThumbprint } from '../src/modules/oauth/dpop.js';
+import {
+  createDpopVerifier,
+  DPOP_SIGNING_ALGS,
+  DpopError,
+  jwkThumbprint,
+} from '../src/modules/oauth/dpop.js';
 import { createMemoryStore } from '../src/platform/store/memory.js';
 import { createRedisStore } from '../src/platform/store/redis.js';
 import type { EphemeralStore } from '../src/platform/store/store.js';
@@ -101,6 +106,10 @@ describe('valid proofs', () => {
       expect(await verifier().verify(await proof(k), { htm: 'POST', htu: HTU })).toEqual({ jkt: k.jkt });
     },
   );
+
+  it('advertises exactly the asymmetric algorithms it verifies', () => {
+    expect(DPOP_SIGNING_ALGS).toEqual(['EdDSA', 'ES256', 'ES384', 'RS256', 'PS256']);
+  });
 
   it('computes RFC 7638 thumbprints as jose does', async () => {
     for (const alg of ['EdDSA', 'ES256', 'RS256'] as const) {

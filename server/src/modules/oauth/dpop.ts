@@ -32,6 +32,9 @@ const ALGS: Record<Alg, { kty: string; crv?: string; hash: string | null; sigByt
   PS256: { kty: 'RSA', hash: 'sha256' },
 };
 
+/** For `dpop_signing_alg_values_supported` in the server metadata (RFC 9449 §5.1). */
+export const DPOP_SIGNING_ALGS = Object.keys(ALGS) as Alg[];
+
 /** RFC 7638 §3.2: the members that identify a key, per key type, in lexicographic order. */
 const THUMBPRINT_MEMBERS: Record<string, string[]> = {
   EC: ['crv', 'kty', 'x', 'y'],
