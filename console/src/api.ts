@@ -17,6 +17,9 @@ import type {
   SessionInfo,
   UpdateAgentInput,
 } from '@gatehouse/sdk';
+import type { CreateCredentialInput, Credential, IssuedCredential } from './credentials/types';
+import type { CreateDelegationInput, Delegation, DelegationStatus } from './delegations/types';
+import type { KeyAlgorithm, SigningKey } from './keys/types';
 
 export type {
   Agent,
@@ -242,4 +245,24 @@ export const api = {
     request<Page<AgentVersion>>('GET', `/v1/agents/${enc(id)}/versions${query({ limit, cursor })}`),
   getAgentVersion: (id: string, version: number) =>
     request<AgentVersion>('GET', `/v1/agents/${enc(id)}/versions/${version}`),
+
+  listCredentials: (agentId: string, cursor?: string | null, limit = 50) =>
+    request<Page<Credential>>('GET', `/v1/agents/${enc(agentId)}/credentials${query({ limit, cursor })}`),
+  createCredential: (agentId: string, input: CreateCredentialInput) =>
+    request<IssuedCredential>('POST', `/v1/agents/${enc(agentId)}/credentials`, input),
+  rotateCredential: (agentId: string, id: string, graceSeconds: number) =>
+    request<IssuedCredential>('POST', `/v1/agents/${enc(agentId)}/credentials/${enc(id)}/rotate`, {
+      grace_seconds: graceSeconds,
+    }),
+  revokeCredential: (agentId: string, id: string) =>
+    request<void>('DELETE', `/v1/agents/${enc(agentId)}/credentials/${enc(id)}`),
+
+  listSigningKeys: () => request<{ items: SigningKey[] }>('GET', '/v1/admin/keys'),
+  rotateSigningKey: (alg?: KeyAlgorithm) =>
+    request<SigningKey>('POST', '/v1/admin/keys/rotate', alg ? { alg } : {}),
+
+  listDelegations: (filters: { status?: DelegationStatus | '' }, cursor?: string | null, limit = 50) =>
+    request<Page<Delegation>>('GET', `/v1/delegations${query({ ...filters, limit, cursor })}`),
+  createDelegation: (input: CreateDelegationInput) => request<Delegation>('POST', '/v1/delegations', input),
+  revokeDelegation: (id: string) => request<void>('DELETE', `/v1/delegations/${enc(id)}`),
 };

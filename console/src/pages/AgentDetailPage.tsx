@@ -9,6 +9,7 @@ import { VersionDialog } from '../agents/VersionDialog';
 import { VersionsCard } from '../agents/VersionsCard';
 import { type Agent, ApiError, api } from '../api';
 import { useSession } from '../auth/SessionContext';
+import { CredentialsCard } from '../credentials/CredentialsCard';
 import { roleAtLeast } from '../lib/roles';
 import { useLoader } from '../lib/useLoader';
 import { useMembers } from '../lib/useMembers';
@@ -188,6 +189,7 @@ export function AgentDetailPage() {
             onEdit={() => setDialog('definition')}
           />
         </div>
+        <CredentialsCard agentId={a.id} canEdit={canEdit} canRevoke={roleAtLeast(role, 'manager')} />
         <VersionsCard
           list={versions}
           currentId={a.definition?.id ?? null}
