@@ -1,11 +1,13 @@
 // The console's pages. The router and the sidebar both read this list, so adding a page is one entry here.
 import type { ComponentType, ReactNode, SVGProps } from 'react';
+import type { Role } from './api';
 import { AccountPage } from './pages/AccountPage';
 import { AgentDetailPage } from './pages/AgentDetailPage';
 import { AgentsPage } from './pages/AgentsPage';
 import { HomePage } from './pages/HomePage';
+import { SigningKeysPage } from './pages/SigningKeysPage';
 import { UsersPage } from './pages/UsersPage';
-import { BotIcon, HomeIcon, UserIcon, UsersIcon } from './ui/icons';
+import { BotIcon, HomeIcon, KeyIcon, UserIcon, UsersIcon } from './ui/icons';
 
 export interface NavItem {
   /** Path under the /console basename; '/' is the index page. */
@@ -13,6 +15,8 @@ export interface NavItem {
   label: string;
   icon: ComponentType<SVGProps<SVGSVGElement>>;
   element: ReactNode;
+  /** In the sidebar only for this role and above (the page itself still says when access is refused). */
+  minRole?: Role;
   /** Pages under this one (a detail page), not in the sidebar; their paths are relative to `path`. */
   subpages?: ReadonlyArray<{ path: string; element: ReactNode }>;
 }
@@ -27,5 +31,6 @@ export const NAV_ITEMS: readonly NavItem[] = [
     subpages: [{ path: ':id', element: <AgentDetailPage /> }],
   },
   { path: '/users', label: 'Users & roles', icon: UsersIcon, element: <UsersPage /> },
+  { path: '/keys', label: 'Signing keys', icon: KeyIcon, element: <SigningKeysPage />, minRole: 'admin' },
   { path: '/account', label: 'Account', icon: UserIcon, element: <AccountPage /> },
 ];

@@ -1,11 +1,15 @@
 import { NavLink } from 'react-router';
+import { useSession } from '../auth/SessionContext';
 import { cx } from '../lib/cx';
+import { roleAtLeast } from '../lib/roles';
 import { NAV_ITEMS } from '../nav';
 import { LogoMark } from '../ui/icons';
 import { CurrentUser } from './CurrentUser';
 import { OrgSwitcher } from './OrgSwitcher';
 
 export function Sidebar() {
+  const { role } = useSession();
+  const items = NAV_ITEMS.filter((item) => !item.minRole || roleAtLeast(role, item.minRole));
   return (
     <aside className="sidebar">
       <div className="sidebar-brand">
@@ -14,7 +18,7 @@ export function Sidebar() {
       </div>
       <OrgSwitcher />
       <nav className="sidebar-nav" aria-label="Main">
-        {NAV_ITEMS.map(({ path, label, icon: Icon }) => (
+        {items.map(({ path, label, icon: Icon }) => (
           <NavLink
             key={path}
             to={path}

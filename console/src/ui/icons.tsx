@@ -112,6 +112,21 @@ export const BotIcon = (p: IconProps) => (
   </Icon>
 );
 
+export const KeyIcon = (p: IconProps) => (
+  <Icon {...p}>
+    <circle cx="7.5" cy="15.5" r="4.5" />
+    <path d="m10.7 12.3 9.3-9.3M16 7l3 3M13.5 9.5l2 2" />
+  </Icon>
+);
+
+export const HandoffIcon = (p: IconProps) => (
+  <Icon {...p}>
+    <circle cx="6" cy="6" r="3" />
+    <circle cx="18" cy="18" r="3" />
+    <path d="M9 6h5a4 4 0 0 1 4 4v5M15 12l3 3 3-3" />
+  </Icon>
+);
+
 export const SearchIcon = (p: IconProps) => (
   <Icon {...p}>
     <circle cx="11" cy="11" r="6.5" />
