@@ -17,6 +17,8 @@ import { registerOAuthRoutes } from './modules/oauth/routes.js';
 import { registerAgentSessionRoutes } from './modules/oauth/sessions-routes.js';
 import { registerMemberRoutes } from './modules/orgs/members-routes.js';
 import { registerOrgRoutes } from './modules/orgs/routes.js';
+import { registerClientRegistrationRoute } from './modules/registration/oauth-route.js';
+import { registerRegistrationRoutes } from './modules/registration/routes.js';
 import { createGuards } from './platform/http/auth.js';
 import { createMetrics, registerMetrics } from './platform/http/metrics.js';
 import { registerOpenApi } from './platform/http/openapi.js';
@@ -77,13 +79,19 @@ export async function buildApp(runtime: Runtime): Promise<ZApp> {
   await app.register(cookie);
   await registerOpenApi(app, config);
 
-  const guards = createGuards(runtime.services.auth);
+  const guards = createGuards({
+    auth: runtime.services.auth,
+    verifier: runtime.services.verifier,
+    dpop: runtime.services.dpop,
+    issuer: config.issuer,
+  });
   const deps = { services: runtime.services, guards, config };
   registerHealthRoutes(app, runtime, metrics);
   registerJwksRoute(app, deps);
   registerMetadataRoutes(app, config.issuer);
   await registerOAuthRoutes(app, {
     tokens: runtime.services.tokens,
+    lifecycle: runtime.services.lifecycle,
     authenticateClient: createClientAuthentication({
       credentials: runtime.services.credentials,
       store: runtime.store,
@@ -91,6 +99,7 @@ export async function buildApp(runtime: Runtime): Promise<ZApp> {
       issuer: config.issuer,
     }),
   });
+  await registerClientRegistrationRoute(app, runtime.services.registration);
   await app.register(
     async (instance) => {
       const v1 = instance.withTypeProvider<ZodTypeProvider>();
@@ -102,6 +111,7 @@ export async function buildApp(runtime: Runtime): Promise<ZApp> {
       registerAgentVersionRoutes(v1, deps);
       registerCredentialRoutes(v1, deps);
       registerKeyRoutes(v1, deps);
+      registerRegistrationRoutes(v1, deps);
       registerAgentSessionRoutes(v1, deps);
     },
     { prefix: '/v1' },

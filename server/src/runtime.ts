@@ -3,15 +3,21 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { TOKEN_TTL_SECONDS } from './modules/agents/schema.js';
 import { createAgentService } from './modules/agents/service.js';
+import { createAuditGroupCommit } from './modules/audit/group-commit.js';
 import { createAuditService } from './modules/audit/service.js';
 import { createAuthService } from './modules/auth/service.js';
 import { createBootstrap } from './modules/bootstrap/service.js';
 import { createCredentialService } from './modules/credentials/service.js';
 import { createInvitationService } from './modules/invitations/service.js';
 import { createKeyService } from './modules/keys/service.js';
+import { createAccessTokenVerifier } from './modules/oauth/access-tokens.js';
 import { createDpopVerifier } from './modules/oauth/dpop.js';
+import { createTokenLifecycle } from './modules/oauth/lifecycle.js';
+import { createRevocationList } from './modules/oauth/revocations.js';
 import { createTokenService } from './modules/oauth/token-service.js';
 import { createOrgService } from './modules/orgs/service.js';
+import { createRegistration } from './modules/registration/register.js';
+import { createRegistrationSettings } from './modules/registration/service.js';
 import { createUserService } from './modules/users/service.js';
 import { type Clock, systemClock } from './platform/clock.js';
 import { createSecretHasher, deriveKey } from './platform/crypto.js';
@@ -41,6 +47,7 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
   const hasher = createSecretHasher(deriveKey(masterKey, 'secret-pepper/v1'));
 
   const audit = createAuditService();
+  const auditCommits = createAuditGroupCommit({ db, audit });
   const users = createUserService(db);
   const orgs = createOrgService({ db, audit, clock });
   const auth = createAuthService({
@@ -82,6 +89,7 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
     db,
     clock,
     audit,
+    auditCommits,
     agents,
     keys,
     issuer: config.issuer,
@@ -92,6 +100,25 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
     clock,
     nonceKey: deriveKey(masterKey, 'dpop-nonce/v1'),
     requireNonce: config.dpop.requireNonce,
+  });
+  const revocations = createRevocationList({ db, store, clock, log });
+  const verifier = createAccessTokenVerifier({
+    clock,
+    issuer: config.issuer,
+    keys,
+    revocations,
+    agents,
+    credentials,
+  });
+  const lifecycle = createTokenLifecycle({ db, clock, audit, verifier, revocations, agents });
+  const registrationSettings = createRegistrationSettings({ db, clock, audit, hasher });
+  const registration = createRegistration({
+    db,
+    audit,
+    settings: registrationSettings,
+    orgs,
+    agents,
+    credentials,
   });
   const bootstrap = createBootstrap({
     db,
@@ -124,7 +151,23 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
     clock,
     db,
     store,
-    services: { audit, users, orgs, auth, invitations, keys, agents, credentials, tokens, dpop, bootstrap },
+    services: {
+      audit,
+      users,
+      orgs,
+      auth,
+      invitations,
+      keys,
+      agents,
+      credentials,
+      tokens,
+      verifier,
+      lifecycle,
+      dpop,
+      registrationSettings,
+      registration,
+      bootstrap,
+    },
     state,
 
     /**
@@ -162,6 +205,8 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
       state.closing = true;
       clearInterval(rotationTimer);
       state.ready = false;
+      // Issuance records still waiting for their commit get it before the database goes.
+      await auditCommits.drain();
       await Promise.allSettled([db.close(), store.close()]);
     },
   };

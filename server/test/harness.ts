@@ -78,6 +78,11 @@ export interface TestServer {
   /** What bootstrap printed (the first admin's credentials). */
   printed: string[];
   close(): Promise<void>;
+  /**
+   * Stops the server and starts a new process-like instance on the same database, port and
+   * configuration: in-process state (caches, the memory store) is gone, durable state is kept.
+   */
+  restart(): Promise<void>;
 }
 
 /**
@@ -110,13 +115,18 @@ export async function startTestServer(
   };
   const config = loadConfig(env);
   const printed: string[] = [];
-  const server = await startServer(config, pino({ level: config.logLevel }), {
-    ...(db.pglite ? { pglite: db.pglite } : {}),
-    ...(options.clock ? { clock: options.clock } : {}),
-    print: (text) => printed.push(text),
-  });
-  await server.started;
-  return {
+  const boot = async (pglite: PGlite | undefined) => {
+    const started = await startServer(config, pino({ level: config.logLevel }), {
+      ...(pglite ? { pglite } : {}),
+      ...(options.clock ? { clock: options.clock } : {}),
+      print: (text) => printed.push(text),
+    });
+    await started.started;
+    return started;
+  };
+  let server = await boot(db.pglite);
+  let pglite = db.pglite;
+  const test: TestServer = {
     url: server.url,
     admin: ADMIN,
     runtime: server.runtime,
@@ -125,5 +135,15 @@ export async function startTestServer(
       await server.close();
       await db.drop();
     },
+    async restart() {
+      // PGlite lives in memory here: what was committed is carried over as a data dir dump.
+      const dump = pglite ? await pglite.dumpDataDir('none') : undefined;
+      await server.close();
+      pglite = dump ? new PGlite({ loadDataDir: dump }) : undefined;
+      if (pglite) await pglite.waitReady;
+      server = await boot(pglite);
+      test.runtime = server.runtime;
+    },
   };
+  return test;
 }

@@ -3,7 +3,20 @@ import { randomBytes } from 'node:crypto';
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz'; // Crockford base32, lower case
 
 /** Prefixes of every id kind, so an id says what it names. */
-export type IdPrefix = 'org' | 'usr' | 'ses' | 'inv' | 'aud' | 'req' | 'key' | 'agt' | 'agv' | 'crd';
+export type IdPrefix =
+  | 'org'
+  | 'usr'
+  | 'ses'
+  | 'inv'
+  | 'aud'
+  | 'req'
+  | 'key'
+  | 'agt'
+  | 'agv'
+  | 'crd'
+  | 'iat'
+  | 'dlg'
+  | 'res';
 
 // Random bytes drawn 4 KiB at a time: one syscall per 256 ids instead of one per id.
 let pool = Buffer.alloc(0);

@@ -32,7 +32,7 @@ export async function nextVersion(
   trx: Trx,
   agent: Agent,
   definition: Definition,
-  createdBy: string,
+  createdBy: string | null,
 ): Promise<AgentVersion | null> {
   const wanted = normalize(definition);
   if (agent.current_version_id) {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { RouteDeps, ZApp } from '../../app.js';
-import { ctxOf, sessionSecurity } from '../../platform/http/auth.js';
+import { actorCtxOf, ctxOf, sessionSecurity } from '../../platform/http/auth.js';
 import { pageOf } from '../../platform/pagination.js';
 import {
   agentParams,
@@ -21,7 +21,7 @@ export function registerAgentRoutes(app: ZApp, { services, guards }: RouteDeps) 
   app.post(
     '/agents',
     {
-      preHandler: guards.user('manager'),
+      preHandler: guards.actor('manager', 'gatehouse:agents.write'),
       schema: {
         tags,
         summary: 'Register an agent; a definition given here becomes its version 1',
@@ -31,13 +31,13 @@ export function registerAgentRoutes(app: ZApp, { services, guards }: RouteDeps) 
       },
     },
     async (request, reply) =>
-      reply.code(201).send(presentAgent(await agents.create(ctxOf(request), request.body))),
+      reply.code(201).send(presentAgent(await agents.create(actorCtxOf(request), request.body))),
   );
 
   app.get(
     '/agents',
     {
-      preHandler: guards.user(),
+      preHandler: guards.actor('viewer', 'gatehouse:agents.read'),
       schema: {
         tags,
         summary: 'List agents (archived ones only with status=archived)',
@@ -47,7 +47,7 @@ export function registerAgentRoutes(app: ZApp, { services, guards }: RouteDeps) 
       },
     },
     async (request) => {
-      const page = await agents.list(ctxOf(request), request.query);
+      const page = await agents.list(actorCtxOf(request), request.query);
       return { ...page, items: page.items.map(presentAgent) };
     },
   );
@@ -55,16 +55,16 @@ export function registerAgentRoutes(app: ZApp, { services, guards }: RouteDeps) 
   app.get(
     '/agents/:id',
     {
-      preHandler: guards.user(),
+      preHandler: guards.actor('viewer', 'gatehouse:agents.read'),
       schema: { tags, summary: 'One agent', security, params: agentParams, response: { 200: agentSchema } },
     },
-    async (request) => presentAgent(await agents.get(ctxOf(request), request.params.id)),
+    async (request) => presentAgent(await agents.get(actorCtxOf(request), request.params.id)),
   );
 
   app.patch(
     '/agents/:id',
     {
-      preHandler: guards.user('manager'),
+      preHandler: guards.actor('manager', 'gatehouse:agents.write'),
       schema: {
         tags,
         summary: 'Change an agent: settings, suspend or reactivate, or a new definition version',
@@ -74,13 +74,14 @@ export function registerAgentRoutes(app: ZApp, { services, guards }: RouteDeps) 
         response: { 200: agentSchema },
       },
     },
-    async (request) => presentAgent(await agents.update(ctxOf(request), request.params.id, request.body)),
+    async (request) =>
+      presentAgent(await agents.update(actorCtxOf(request), request.params.id, request.body)),
   );
 
   app.delete(
     '/agents/:id',
     {
-      preHandler: guards.user('admin'),
+      preHandler: guards.actor('admin', 'gatehouse:agents.write'),
       schema: {
         tags,
         summary: 'Archive an agent (soft delete: the record and its versions stay, the name is freed; final)',
@@ -90,7 +91,7 @@ export function registerAgentRoutes(app: ZApp, { services, guards }: RouteDeps) 
       },
     },
     async (request, reply) => {
-      await agents.archive(ctxOf(request), request.params.id);
+      await agents.archive(actorCtxOf(request), request.params.id);
       return reply.code(204).send(null);
     },
   );

@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../../platform/clock.js';
-import type { Ctx } from '../../platform/context.js';
+import { type Ctx as AnyCtx, actorOf, type Principal, userIdOf } from '../../platform/context.js';
 import type { Db, Trx } from '../../platform/db/database.js';
-import { badRequest, conflict, notFound } from '../../platform/errors.js';
+import { badRequest, conflict, forbidden, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import { decodeCursor, toPage } from '../../platform/pagination.js';
 import type { EphemeralStore } from '../../platform/store/store.js';
@@ -24,6 +24,8 @@ interface Deps {
   orgs: OrgService;
 }
 
+type Ctx = AnyCtx<Principal>;
+
 const UNIQUE_VIOLATION = '23505';
 const nameTaken = (name: string) => conflict('name_taken', `An agent named ${name} already exists`);
 
@@ -43,7 +45,7 @@ export function createAgentService(deps: Deps) {
   const record = (trx: Trx, ctx: Ctx, targetId: string, action: string, details?: Record<string, unknown>) =>
     audit.record(trx, {
       orgId: ctx.principal.orgId,
-      actor: { type: 'user', id: ctx.principal.userId },
+      actor: actorOf(ctx.principal),
       action,
       target: { type: targetId.startsWith('org_') ? 'org' : 'agent', id: targetId },
       meta: ctx.meta,
@@ -58,6 +60,36 @@ export function createAgentService(deps: Deps) {
     }
   }
 
+  /**
+   * An agent managing agents grants no scope it does not hold itself (unless it holds
+   * gatehouse:admin): a narrow management token must not mint a broader identity.
+   */
+  function assertCanGrant(ctx: Ctx, scopes: readonly string[] | undefined) {
+    const p = ctx.principal;
+    if (p.type !== 'agent' || !scopes || p.scopes.includes('gatehouse:admin')) return;
+    const beyond = scopes.filter((s) => !p.scopes.includes(s));
+    if (beyond.length) {
+      throw forbidden(
+        'scope_escalation',
+        `An agent cannot grant scopes it does not hold: ${beyond.join(' ')}`,
+      );
+    }
+  }
+
+  /** Who owns an agent an agent creates without naming an owner: the creating agent's owner. */
+  async function defaultOwner(trx: Trx, ctx: Ctx): Promise<string> {
+    const p = ctx.principal;
+    if (p.type === 'user') return p.userId;
+    if (p.type === 'system') {
+      throw badRequest('owner_required', 'Name the owner: a user of this organization', [
+        { field: 'body.owner', message: 'is required' },
+      ]);
+    }
+    const creator = await repo.get(trx, p.orgId, p.agentId);
+    if (!creator) throw notFound('Agent');
+    return creator.owner_user_id;
+  }
+
   async function lockedOrThrow(trx: Trx, orgId: string, id: string) {
     const agent = await repo.get(trx, orgId, id, { forUpdate: true });
     if (!agent) throw notFound('Agent');
@@ -69,6 +101,7 @@ export function createAgentService(deps: Deps) {
     create: (ctx: Ctx, input: CreateAgentInput) => {
       const orgId = ctx.principal.orgId;
       return db.tenant(orgId, async (trx) => {
+        assertCanGrant(ctx, input.allowed_scopes);
         if (await repo.nameInUse(trx, orgId, input.name)) throw nameTaken(input.name);
         if (input.owner) await assertOwner(trx, orgId, input.owner);
         let agent = await repo
@@ -78,7 +111,7 @@ export function createAgentService(deps: Deps) {
             name: input.name,
             display_name: input.display_name ?? input.name,
             description: input.description ?? '',
-            owner_user_id: input.owner ?? ctx.principal.userId,
+            owner_user_id: input.owner ?? (await defaultOwner(trx, ctx)),
             allowed_scopes: uniqueSorted(input.allowed_scopes ?? []),
             ...(input.token_ttl_seconds ? { token_ttl_seconds: input.token_ttl_seconds } : {}),
             metadata: JSON.stringify(input.metadata ?? {}),
@@ -90,7 +123,7 @@ export function createAgentService(deps: Deps) {
           });
         await record(trx, ctx, agent.id, 'agent.created', { name: agent.name, owner: agent.owner_user_id });
         if (input.definition) {
-          const v = await nextVersion(trx, agent, input.definition, ctx.principal.userId);
+          const v = await nextVersion(trx, agent, input.definition, userIdOf(ctx.principal));
           if (v) {
             agent = await repo.update(trx, orgId, agent.id, { current_version_id: v.id });
             await record(trx, ctx, agent.id, 'agent.version_created', { version: v.version, model: v.model });
@@ -131,9 +164,12 @@ export function createAgentService(deps: Deps) {
         if (before.status === 'archived')
           throw conflict('agent_archived', 'An archived agent cannot be changed');
         const { status, definition } = input;
+        assertCanGrant(ctx, input.allowed_scopes);
         const { fields, patch } = settingChanges(before, input);
         if (input.owner && fields.includes('owner')) await assertOwner(trx, orgId, input.owner);
-        const version = definition ? await nextVersion(trx, before, definition, ctx.principal.userId) : null;
+        const version = definition
+          ? await nextVersion(trx, before, definition, userIdOf(ctx.principal))
+          : null;
         const statusChanged = status !== undefined && status !== before.status;
         if (!fields.length && !version && !statusChanged) {
           return { changed: false, agent: await withDefinition(trx, before) };

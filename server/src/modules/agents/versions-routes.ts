@@ -1,5 +1,5 @@
 import type { RouteDeps, ZApp } from '../../app.js';
-import { ctxOf, sessionSecurity } from '../../platform/http/auth.js';
+import { actorCtxOf, sessionSecurity } from '../../platform/http/auth.js';
 import { pageOf, pageQuery } from '../../platform/pagination.js';
 import { agentParams, presentVersion, versionParams, versionSchema } from './schema.js';
 
@@ -12,7 +12,7 @@ export function registerAgentVersionRoutes(app: ZApp, { services, guards }: Rout
   app.get(
     '/agents/:id/versions',
     {
-      preHandler: guards.user(),
+      preHandler: guards.actor('viewer', 'gatehouse:agents.read'),
       schema: {
         tags,
         summary: "An agent's definition versions, newest first",
@@ -23,7 +23,7 @@ export function registerAgentVersionRoutes(app: ZApp, { services, guards }: Rout
       },
     },
     async (request) => {
-      const page = await agents.listVersions(ctxOf(request), request.params.id, request.query);
+      const page = await agents.listVersions(actorCtxOf(request), request.params.id, request.query);
       return { ...page, items: page.items.map(presentVersion) };
     },
   );
@@ -31,7 +31,7 @@ export function registerAgentVersionRoutes(app: ZApp, { services, guards }: Rout
   app.get(
     '/agents/:id/versions/:version',
     {
-      preHandler: guards.user(),
+      preHandler: guards.actor('viewer', 'gatehouse:agents.read'),
       schema: {
         tags,
         summary: 'One definition version of an agent, by number',
@@ -41,6 +41,6 @@ export function registerAgentVersionRoutes(app: ZApp, { services, guards }: Rout
       },
     },
     async (request) =>
-      presentVersion(await agents.getVersion(ctxOf(request), request.params.id, request.params.version)),
+      presentVersion(await agents.getVersion(actorCtxOf(request), request.params.id, request.params.version)),
   );
 }

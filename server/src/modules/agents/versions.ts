@@ -1,4 +1,4 @@
-import type { Ctx } from '../../platform/context.js';
+import type { Ctx, Principal } from '../../platform/context.js';
 import type { Db, Trx } from '../../platform/db/database.js';
 import { notFound } from '../../platform/errors.js';
 import { decodeCursor, toPage } from '../../platform/pagination.js';
@@ -13,7 +13,7 @@ export function createVersionQueries(db: Db) {
 
   return {
     /** Newest first, paginated. */
-    listVersions: (ctx: Ctx, agentId: string, q: { limit: number; cursor?: string | undefined }) =>
+    listVersions: (ctx: Ctx<Principal>, agentId: string, q: { limit: number; cursor?: string | undefined }) =>
       db.tenant(ctx.principal.orgId, async (trx) => {
         const orgId = ctx.principal.orgId;
         await assertAgent(trx, orgId, agentId);
@@ -22,7 +22,7 @@ export function createVersionQueries(db: Db) {
         return toPage(rows, q.limit, (v) => v.id);
       }),
 
-    getVersion: (ctx: Ctx, agentId: string, version: number) =>
+    getVersion: (ctx: Ctx<Principal>, agentId: string, version: number) =>
       db.tenant(ctx.principal.orgId, async (trx) => {
         const orgId = ctx.principal.orgId;
         await assertAgent(trx, orgId, agentId);

@@ -142,6 +142,13 @@ export function createClientAuthenticator(deps: Deps) {
     return current || previous;
   }
 
+  /** Whether the credential can be used right now: not revoked, not expired, its agent active. */
+  async function isLive(orgId: string, credentialId: string): Promise<boolean> {
+    if (!ORG_ID.test(orgId) || !CREDENTIAL_ID.test(credentialId)) return false;
+    const r = await cache.get(`id:${orgId}/${credentialId}`);
+    return r !== null && r.auth.orgId === orgId && (await usable(r, clock.now().getTime()));
+  }
+
   async function authenticate(key: string, type: CredentialType, secret: string) {
     const presented = Buffer.from(hasher.hash(secret), 'base64url');
     const now = clock.now().getTime();
@@ -186,11 +193,18 @@ export function createClientAuthenticator(deps: Deps) {
       touch(auth, 0, clock.now().getTime());
     },
 
-    /** Whether the credential can be used right now: not revoked, not expired, its agent active. */
-    async isLive(orgId: string, credentialId: string): Promise<boolean> {
-      if (!ORG_ID.test(orgId) || !CREDENTIAL_ID.test(credentialId)) return false;
-      const r = await cache.get(`id:${orgId}/${credentialId}`);
-      return r !== null && r.auth.orgId === orgId && (await usable(r, clock.now().getTime()));
+    isLive,
+
+    /**
+     * Whether the client a token names (its client_id: an OAuth client id, or an API key's
+     * credential id) can still be used; a token outlives nothing its credential does.
+     */
+    isClientLive(orgId: string, clientId: string): Promise<boolean> {
+      if (CREDENTIAL_ID.test(clientId)) return isLive(orgId, clientId);
+      if (!CLIENT_ID.test(clientId)) return Promise.resolve(false);
+      return cache
+        .get(`client:${clientId}`)
+        .then(async (r) => r !== null && r.auth.orgId === orgId && usable(r, clock.now().getTime()));
     },
 
     cache,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { RouteDeps, ZApp } from '../../app.js';
-import { ctxOf, sessionSecurity } from '../../platform/http/auth.js';
+import { actorCtxOf, sessionSecurity } from '../../platform/http/auth.js';
 import { pageOf, pageQuery } from '../../platform/pagination.js';
 import {
   agentParams,
@@ -25,7 +25,7 @@ export function registerCredentialRoutes(app: ZApp, { services, guards }: RouteD
   app.post(
     '/agents/:id/credentials',
     {
-      preHandler: guards.user('manager'),
+      preHandler: guards.actor('manager', 'gatehouse:credentials.write'),
       schema: {
         tags,
         summary: 'Issue a credential: client_secret, api_key, or private_key_jwt (jwks or jwks_uri)',
@@ -39,13 +39,13 @@ export function registerCredentialRoutes(app: ZApp, { services, guards }: RouteD
     async (request, reply) =>
       reply
         .code(201)
-        .send(presentIssued(await credentials.create(ctxOf(request), request.params.id, request.body))),
+        .send(presentIssued(await credentials.create(actorCtxOf(request), request.params.id, request.body))),
   );
 
   app.get(
     '/agents/:id/credentials',
     {
-      preHandler: guards.user(),
+      preHandler: guards.actor('viewer', 'gatehouse:agents.read'),
       schema: {
         tags,
         summary: "An agent's credentials with their status (never their secrets)",
@@ -56,7 +56,7 @@ export function registerCredentialRoutes(app: ZApp, { services, guards }: RouteD
       },
     },
     async (request) => {
-      const page = await credentials.list(ctxOf(request), request.params.id, request.query);
+      const page = await credentials.list(actorCtxOf(request), request.params.id, request.query);
       return { ...page, items: page.items.map(presentCredential) };
     },
   );
@@ -64,7 +64,7 @@ export function registerCredentialRoutes(app: ZApp, { services, guards }: RouteD
   app.post(
     '/agents/:id/credentials/:cid/rotate',
     {
-      preHandler: guards.user('manager'),
+      preHandler: guards.actor('manager', 'gatehouse:credentials.write'),
       schema: {
         tags,
         summary: 'A new secret; the previous one keeps working for grace_seconds',
@@ -76,14 +76,16 @@ export function registerCredentialRoutes(app: ZApp, { services, guards }: RouteD
     },
     async (request) => {
       const { id, cid } = request.params;
-      return presentRotated(await credentials.rotate(ctxOf(request), id, cid, request.body.grace_seconds));
+      return presentRotated(
+        await credentials.rotate(actorCtxOf(request), id, cid, request.body.grace_seconds),
+      );
     },
   );
 
   app.delete(
     '/agents/:id/credentials/:cid',
     {
-      preHandler: guards.user('manager'),
+      preHandler: guards.actor('manager', 'gatehouse:credentials.write'),
       schema: {
         tags,
         summary: 'Revoke a credential at once (on every node)',
@@ -93,7 +95,7 @@ export function registerCredentialRoutes(app: ZApp, { services, guards }: RouteD
       },
     },
     async (request, reply) => {
-      await credentials.revoke(ctxOf(request), request.params.id, request.params.cid);
+      await credentials.revoke(actorCtxOf(request), request.params.id, request.params.cid);
       return reply.code(204).send(null);
     },
   );

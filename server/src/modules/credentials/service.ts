@@ -1,7 +1,7 @@
 import type { Insertable } from 'kysely';
 import type { Logger } from 'pino';
 import type { Clock } from '../../platform/clock.js';
-import type { Ctx } from '../../platform/context.js';
+import { type Ctx as AnyCtx, actorOf, type Principal, userIdOf } from '../../platform/context.js';
 import type { SecretHasher } from '../../platform/crypto.js';
 import type { Db, Trx } from '../../platform/db/database.js';
 import { notFound } from '../../platform/errors.js';
@@ -16,6 +16,8 @@ import { credentialsRepo as repo } from './repo.js';
 import type { CreateCredentialInput, CredentialStatus, Issued } from './schema.js';
 import { newApiKey, newClientId, newClientSecret, newKeyPrefix } from './secrets.js';
 import type { Credential, CredentialsTable } from './tables.js';
+
+type Ctx = AnyCtx<Principal>;
 
 export type { ClientAuth, RegisteredClient } from './authenticate.js';
 
@@ -54,7 +56,7 @@ export function createCredentialService(deps: Deps) {
   const record = (trx: Trx, ctx: Ctx, c: Credential, action: string, details: Record<string, unknown> = {}) =>
     audit.record(trx, {
       orgId: ctx.principal.orgId,
-      actor: { type: 'user', id: ctx.principal.userId },
+      actor: actorOf(ctx.principal),
       action,
       target: { type: 'credential', id: c.id },
       meta: ctx.meta,
@@ -96,7 +98,7 @@ export function createCredentialService(deps: Deps) {
         secret_hash: secret ? hasher.hash(secret) : null,
         jwks: input.type === 'private_key_jwt' && input.jwks ? JSON.stringify(input.jwks) : null,
         jwks_uri: input.type === 'private_key_jwt' ? (input.jwks_uri ?? null) : null,
-        created_by: ctx.principal.userId,
+        created_by: userIdOf(ctx.principal),
         created_at: now,
         expires_at: expiresAt,
       };
@@ -172,6 +174,7 @@ export function createCredentialService(deps: Deps) {
     findClient: authenticator.findClient,
     markUsed: authenticator.markUsed,
     isLive: authenticator.isLive,
+    isClientLive: authenticator.isClientLive,
 
     /** Subscribes this node to credential changes made on any node; call once at start. */
     start: () => authenticator.cache.start(),

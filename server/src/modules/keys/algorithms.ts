@@ -1,4 +1,4 @@
-import { createPrivateKey, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync, type KeyObject, sign, verify } from 'node:crypto';
 
 export const ALGORITHMS = ['EdDSA', 'ES256', 'RS256'] as const;
 export type Algorithm = (typeof ALGORITHMS)[number];
@@ -28,4 +28,15 @@ export function signJws(alg: Algorithm, key: KeyObject, input: Buffer): Buffer {
   if (alg === 'EdDSA') return sign(null, input, key);
   if (alg === 'ES256') return sign('sha256', input, { key, dsaEncoding: 'ieee-p1363' });
   return sign('sha256', input, key);
+}
+
+/** Verifies a JWS signature made by signJws, with the public half of the key. */
+export function verifyJws(alg: Algorithm, key: KeyObject, input: Buffer, signature: Buffer): boolean {
+  try {
+    if (alg === 'EdDSA') return verify(null, input, key, signature);
+    if (alg === 'ES256') return verify('sha256', input, { key, dsaEncoding: 'ieee-p1363' }, signature);
+    return verify('sha256', input, key, signature);
+  } catch {
+    return false;
+  }
 }

@@ -45,6 +45,14 @@ export const keysRepo = {
         .execute()
     ).map((r) => r.org_id),
 
+  /** One key by kid, across orgs: verification finds the org from the key. */
+  byKid: (q: Q, kid: string) =>
+    q
+      .selectFrom('signing_keys')
+      .select(['kid', 'org_id', 'alg', 'public_jwk', 'publish_until'])
+      .where('kid', '=', kid)
+      .executeTakeFirst(),
+
   /** Public keys still published, across orgs: the issuer's JWKS. */
   published: (q: Q, now: Date) =>
     q

@@ -1,4 +1,4 @@
-import type { KeyObject } from 'node:crypto';
+import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { Clock } from '../../platform/clock.js';
@@ -37,6 +37,20 @@ interface Signing {
 
 export type KeyStatus = 'pending' | 'active' | 'retired';
 
+/** A public key that verifies this issuer's tokens, with the org that owns it. */
+export interface VerificationKey {
+  kid: string;
+  orgId: string;
+  alg: Algorithm;
+  key: KeyObject;
+  /** Epoch ms after which the key is unpublished and verifies nothing; Infinity while unscheduled. */
+  publishUntil: number;
+}
+
+const KID = /^key_[0-9a-z]{26}$/;
+/** An unknown kid is remembered this long, so garbage kids cannot make every request query. */
+const UNKNOWN_KID_MS = 10_000;
+
 /**
  * Per-org token signing keys: creation, rotation (publish first, sign later, keep publishing
  * until the last token signed with the old key has expired), the JWKS, and signing. The
@@ -45,8 +59,15 @@ export type KeyStatus = 'pending' | 'active' | 'retired';
 export function createKeyService(deps: Deps) {
   const { db, clock, audit, sealKey } = deps;
   const cache = new Map<string, Signing>();
+  // Keys never change once written except for publish_until, which rotation sets: a rotation
+  // drops the org's entries here and on every node.
+  const verifying = new Map<string, VerificationKey | { unknownUntil: number }>();
+  const forget = (orgId: string) => {
+    cache.delete(orgId);
+    for (const [kid, v] of verifying) if (!('orgId' in v) || v.orgId === orgId) verifying.delete(kid);
+  };
   void deps.store
-    .subscribe(CHANGED, (orgId) => cache.delete(orgId))
+    .subscribe(CHANGED, forget)
     .catch((err: Error) => deps.log.error({ err: err.message }, 'keys: cannot subscribe to changes'));
 
   async function insertKey(trx: Trx, orgId: string, alg: Algorithm, activatesAt: Date) {
@@ -143,7 +164,7 @@ export function createKeyService(deps: Deps) {
         return key;
       });
       if (!created) return undefined;
-      cache.delete(orgId);
+      forget(orgId);
       await deps.store.publish(CHANGED, orgId).catch(() => {});
       return created;
     },
@@ -176,6 +197,31 @@ export function createKeyService(deps: Deps) {
               ? 'active'
               : 'retired') as KeyStatus,
         }));
+    },
+
+    /**
+     * The public key `kid` names, while it is published; undefined for an unknown or
+     * unpublished kid. Served from memory: verification must not query per token.
+     */
+    async verificationKey(kid: string): Promise<VerificationKey | undefined> {
+      if (!KID.test(kid)) return undefined;
+      const now = clock.now().getTime();
+      let hit = verifying.get(kid);
+      if (!hit || ('unknownUntil' in hit && hit.unknownUntil <= now)) {
+        const row = await repo.byKid(db.system, kid);
+        hit = row
+          ? {
+              kid,
+              orgId: row.org_id,
+              alg: row.alg,
+              key: createPublicKey({ key: row.public_jwk as JsonWebKey, format: 'jwk' }),
+              publishUntil: row.publish_until?.getTime() ?? Number.POSITIVE_INFINITY,
+            }
+          : { unknownUntil: now + UNKNOWN_KID_MS };
+        if (verifying.size > 10_000) verifying.delete(verifying.keys().next().value as string);
+        verifying.set(kid, hit);
+      }
+      return 'orgId' in hit && hit.publishUntil > now ? hit : undefined;
     },
 
     /** The issuer's JSON Web Key Set: every published public key, across orgs. */

@@ -3,10 +3,12 @@ import { metaOf } from '../../platform/http/auth.js';
 import type { AuthenticateClient } from './client-auth.js';
 import { OAuthError } from './errors.js';
 import { formParams, registerFormParser } from './form.js';
+import type { TokenLifecycle } from './lifecycle.js';
 import type { TokenService } from './token-service.js';
 
 interface Deps {
   tokens: TokenService;
+  lifecycle: TokenLifecycle;
   authenticateClient: AuthenticateClient;
 }
 
@@ -53,6 +55,22 @@ export async function registerOAuthRoutes(app: FastifyInstance, deps: Deps) {
         metaOf(request),
       );
       return reply.headers(NO_STORE).send(answer);
+    });
+
+    oauth.post('/oauth/introspect', { schema: { hide: true } }, async (request, reply) => {
+      const params = formParams(request.body);
+      const client = await deps.authenticateClient(request, params);
+      if (!params.token) throw new OAuthError('invalid_request', 'token is required');
+      return reply.headers(NO_STORE).send(await deps.lifecycle.introspect(client, params.token));
+    });
+
+    oauth.post('/oauth/revoke', { schema: { hide: true } }, async (request, reply) => {
+      const params = formParams(request.body);
+      const client = await deps.authenticateClient(request, params);
+      if (!params.token) throw new OAuthError('invalid_request', 'token is required');
+      // The hint is optional and only an optimization (RFC 7009 §2.1): every token here is an access token.
+      await deps.lifecycle.revoke(client, params.token, metaOf(request));
+      return reply.headers(NO_STORE).code(200).send();
     });
   });
 }

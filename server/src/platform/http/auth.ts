@@ -1,15 +1,28 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.js';
 import type { AuthService } from '../../modules/auth/service.js';
-import { type Ctx, type RequestMeta, roleAtLeast, type UserPrincipal } from '../context.js';
+import { type AccessTokenVerifier, InvalidToken } from '../../modules/oauth/access-tokens.js';
+import { DpopError, type DpopVerifier } from '../../modules/oauth/dpop.js';
+import { type Ctx, type Principal, type RequestMeta, roleAtLeast, type UserPrincipal } from '../context.js';
 import type { Role } from '../db/tables.js';
-import { forbidden, unauthorized } from '../errors.js';
+import { AppError, forbidden, unauthorized } from '../errors.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    principal: UserPrincipal | undefined;
+    principal: Principal | undefined;
   }
 }
+
+/** Scopes that let an agent's token call the management API; `gatehouse:admin` holds them all. */
+export const ADMIN_SCOPE = 'gatehouse:admin';
+export type ManagementScope =
+  | 'gatehouse:agents.read'
+  | 'gatehouse:agents.write'
+  | 'gatehouse:credentials.write'
+  | 'gatehouse:delegations.write'
+  | 'gatehouse:resources.write';
+
+const DPOP_ALGS = 'EdDSA ES256 ES384 RS256 PS256';
 
 export const SESSION_COOKIE = 'gh_session';
 
@@ -22,31 +35,143 @@ function tokenOf(request: FastifyRequest): string | undefined {
   return request.cookies[SESSION_COOKIE];
 }
 
+/** An access token (a JWT) rather than an opaque session token, and the scheme it came with. */
+function accessTokenOf(request: FastifyRequest): { scheme: 'Bearer' | 'DPoP'; token: string } | undefined {
+  const m = request.headers.authorization?.match(
+    /^(Bearer|DPoP) ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/,
+  );
+  return m ? { scheme: m[1] as 'Bearer' | 'DPoP', token: m[2] as string } : undefined;
+}
+
+/** A 401 for a refused access token, with the RFC 6750 §3 / RFC 9449 §7.1 challenge. */
+function refuse(reply: FastifyReply, scheme: 'Bearer' | 'DPoP', error: string, description: string) {
+  const algs = scheme === 'DPoP' ? `, algs="${DPOP_ALGS}"` : '';
+  reply.header('www-authenticate', `${scheme} error="${error}", error_description="${description}"${algs}`);
+  return new AppError(401, error, `The access token was refused: ${description}`);
+}
+
 export const metaOf = (request: FastifyRequest): RequestMeta => ({
   ip: request.ip ?? null,
   userAgent: request.headers['user-agent'] ?? null,
   requestId: request.id,
 });
 
-/** The principal and request metadata a service call needs; only after `requireUser`. */
+/** The user and request metadata a service call needs; only after `guards.user`. */
 export function ctxOf(request: FastifyRequest): Ctx {
+  if (request.principal?.type !== 'user') throw unauthorized();
+  return { principal: request.principal, meta: metaOf(request) };
+}
+
+/** The principal (a user, or an agent with a token) and request metadata; after `guards.actor`. */
+export function actorCtxOf(request: FastifyRequest): Ctx<Principal> {
   if (!request.principal) throw unauthorized();
   return { principal: request.principal, meta: metaOf(request) };
 }
 
-export function createGuards(auth: AuthService) {
+interface GuardDeps {
+  auth: AuthService;
+  verifier: AccessTokenVerifier;
+  dpop: DpopVerifier;
+  issuer: string;
+}
+
+export function createGuards({ auth, verifier, dpop, issuer }: GuardDeps) {
+  /**
+   * An agent's access token: live, for this issuer as audience, and when it is DPoP-bound,
+   * presented with the DPoP scheme and a proof by the bound key for this very request.
+   */
+  async function agentPrincipal(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    presented: { scheme: 'Bearer' | 'DPoP'; token: string },
+  ): Promise<Principal> {
+    const { scheme, token } = presented;
+    let claims: Awaited<ReturnType<AccessTokenVerifier['verify']>>;
+    try {
+      claims = await verifier.verify(token, { audience: issuer });
+    } catch (err) {
+      if (err instanceof InvalidToken) throw refuse(reply, scheme, 'invalid_token', err.reason);
+      throw err;
+    }
+    const bound = claims.cnf?.jkt;
+    if (bound && scheme !== 'DPoP') throw refuse(reply, 'DPoP', 'invalid_token', 'the token is DPoP-bound');
+    if (!bound && scheme === 'DPoP')
+      throw refuse(reply, 'DPoP', 'invalid_token', 'the token is not DPoP-bound');
+    if (bound) {
+      const proof = request.headers.dpop;
+      if (typeof proof !== 'string')
+        throw refuse(reply, 'DPoP', 'invalid_dpop_proof', 'a DPoP proof is required');
+      try {
+        // htu is judged against the issuer's public URL, not the Host header a proxy may rewrite.
+        const path = request.url.split('?')[0] ?? '/';
+        await dpop.verify(proof, {
+          htm: request.method,
+          htu: `${issuer}${path}`,
+          accessToken: token,
+          expectedJkt: bound,
+        });
+      } catch (err) {
+        if (!(err instanceof DpopError)) throw err;
+        if (err.code === 'use_dpop_nonce') reply.header('dpop-nonce', dpop.nonce());
+        throw refuse(reply, 'DPoP', err.code, err.description);
+      }
+    }
+    if (!claims.sub.startsWith('agt_')) {
+      throw forbidden(
+        'agent_token_required',
+        'Only an agent acting as itself or for another agent may use this API',
+      );
+    }
+    return {
+      type: 'agent',
+      agentId: claims.sub,
+      orgId: claims.org_id,
+      clientId: claims.client_id,
+      scopes: claims.scope.split(' ').filter(Boolean),
+      tokenId: claims.jti,
+    };
+  }
+
+  async function userPrincipal(request: FastifyRequest, min: Role): Promise<UserPrincipal> {
+    const token = tokenOf(request);
+    const principal = token ? await auth.authenticate(token) : undefined;
+    if (!principal) throw unauthorized('unauthenticated', 'Sign in first: the session is missing or expired');
+    if (!roleAtLeast(principal.role, min)) {
+      throw forbidden('insufficient_role', `This needs the ${min} role or above`);
+    }
+    return principal;
+  }
+
   return {
+    /**
+     * preHandler: a signed-in user whose role is at least `min`, or an agent whose token
+     * carries `scope` (or gatehouse:admin). Write scopes imply their read scope.
+     */
+    actor(min: Role, scope: ManagementScope) {
+      return async (request: FastifyRequest, reply: FastifyReply) => {
+        const presented = accessTokenOf(request);
+        if (!presented) {
+          request.principal = await userPrincipal(request, min);
+          return;
+        }
+        const principal = await agentPrincipal(request, reply, presented);
+        const scopes = principal.type === 'agent' ? principal.scopes : [];
+        const write = scope.replace(/\.read$/, '.write');
+        if (![ADMIN_SCOPE, scope, write].some((s) => scopes.includes(s))) {
+          reply.header(
+            'www-authenticate',
+            `${presented.scheme} error="insufficient_scope", scope="${scope}"`,
+          );
+          throw forbidden('insufficient_scope', `The token needs the ${scope} or ${ADMIN_SCOPE} scope`);
+        }
+        request.principal = principal;
+      };
+    },
+
     /** preHandler: a live session whose role in its org is at least `min`. */
     user(min: Role = 'viewer') {
       return async (request: FastifyRequest) => {
-        const token = tokenOf(request);
-        const principal = token ? await auth.authenticate(token) : undefined;
-        if (!principal)
-          throw unauthorized('unauthenticated', 'Sign in first: the session is missing or expired');
-        if (!roleAtLeast(principal.role, min)) {
-          throw forbidden('insufficient_role', `This needs the ${min} role or above`);
-        }
-        request.principal = principal;
+        request.principal = await userPrincipal(request, min);
       };
     },
   };
