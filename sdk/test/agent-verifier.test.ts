@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { decodeProtectedHeader, exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { decodeProtectedHeader, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../server/test/harness.js';
 import { AgentClient, createTokenVerifier, TokenVerificationError } from '../src/index.js';
@@ -59,6 +59,12 @@ describe('createTokenVerifier', () => {
     expect(claims.cnf).toBeUndefined();
   });
 
+  it('expects the issuer as audience when told no other', async () => {
+    await expect(createTokenVerifier({ issuer: server.url }).verify(token)).resolves.toMatchObject({
+      sub: agentId,
+    });
+  });
+
   it('fetches the key set once for many verifications', async () => {
     const counter = countingFetch();
     const v = verifier({ fetch: counter.fetch });
@@ -116,12 +122,13 @@ describe('createTokenVerifier with a key set of its own', () => {
   let jwksServer: Server;
   let jwksUri: string;
   let privateKey: CryptoKey;
+  let jwk: JWK;
   const issuer = 'https://issuer.example';
 
   beforeAll(async () => {
     const pair = await generateKeyPair('ES256');
     privateKey = pair.privateKey;
-    const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
+    jwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
     jwksServer = createServer((_req, res) => {
       res.setHeader('content-type', 'application/json');
       res.end(JSON.stringify({ keys: [jwk] }));
@@ -155,6 +162,22 @@ describe('createTokenVerifier with a key set of its own', () => {
       cnf: { jkt: 'thumb' },
     });
     await refusal(v.verify(await sign('JWT')));
+  });
+
+  it('verifies against a fixed key set given inline', async () => {
+    const v = createTokenVerifier({ issuer, audience: 'https://other.example', jwks: { keys: [jwk] } });
+    expect((await v.verify(await sign('at+jwt'))).sub).toBe('agt_1');
+    const stranger = await generateKeyPair('ES256');
+    const forged = await new SignJWT({ client_id: 'c1' })
+      .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: 'k1' })
+      .setIssuer(issuer)
+      .setAudience('https://other.example')
+      .setSubject('agt_1')
+      .setJti('j2')
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .sign(stranger.privateKey);
+    await refusal(v.verify(forged));
   });
 
   it('refuses a token without client_id, and an alg it was not told to accept', async () => {

@@ -34,7 +34,9 @@ export interface ExchangeOptions {
   subjectToken: string;
   /** Default `urn:ietf:params:oauth:token-type:access_token`. */
   subjectTokenType?: string;
+  /** Scopes to ask for; the server grants at most what both the subject and this actor may have. */
   scope?: string | string[];
+  /** RFC 8707 resource indicator(s) for the exchanged token. */
   resource?: string | string[];
 }
 

@@ -1,7 +1,9 @@
 import {
+  createLocalJWKSet,
   createRemoteJWKSet,
   customFetch,
   errors,
+  type JSONWebKeySet,
   type JWSAlgorithm,
   type JWTPayload,
   type JWTVerifyOptions,
@@ -12,10 +14,15 @@ import {
 export interface TokenVerifierOptions {
   /** The Gatehouse issuer URL; tokens must carry exactly this `iss`. */
   issuer: string;
-  /** This resource server's identifier(s); the token's `aud` must include one. */
-  audience: string | string[];
+  /**
+   * This resource server's identifier(s); the token's `aud` must include one. Default: the
+   * issuer, which is the `aud` of Gatehouse tokens issued without a `resource`.
+   */
+  audience?: string | string[];
   /** Where the signing keys are published; `${issuer}/.well-known/jwks.json` by default. */
   jwksUri?: string;
+  /** A fixed key set to verify against instead of fetching one (pinned keys, tests). */
+  jwks?: JSONWebKeySet;
   /** Accepted signature algorithms; Gatehouse's EdDSA, ES256 and RS256 by default. */
   algorithms?: string[];
   /** Leeway for `exp`, `nbf` and `iat`, in seconds. Default 0. */
@@ -116,13 +123,15 @@ function claimsOf(payload: JWTPayload): AccessTokenClaims {
 export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
   const issuer = options.issuer.replace(/\/+$/, '');
   const f = options.fetch;
-  const jwks = createRemoteJWKSet(new URL(options.jwksUri ?? `${issuer}/.well-known/jwks.json`), {
-    ...(f ? { [customFetch]: (url: string, init: RequestInit) => f(url, init) } : {}),
-  });
+  const keys = options.jwks
+    ? createLocalJWKSet(options.jwks)
+    : createRemoteJWKSet(new URL(options.jwksUri ?? `${issuer}/.well-known/jwks.json`), {
+        ...(f ? { [customFetch]: (url: string, init: RequestInit) => f(url, init) } : {}),
+      });
   // Built once: this sits on every request's path.
   const base: JWTVerifyOptions = {
     issuer,
-    audience: options.audience,
+    audience: options.audience ?? issuer,
     typ: 'at+jwt',
     algorithms: (options.algorithms ?? DEFAULT_ALGS) as JWSAlgorithm[],
     requiredClaims: REQUIRED,
@@ -134,7 +143,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       const opts = now ? { ...base, currentDate: new Date(now()) } : base;
       let payload: JWTPayload;
       try {
-        ({ payload } = await jwtVerify(token, jwks, opts));
+        ({ payload } = await jwtVerify(token, keys, opts));
       } catch (err) {
         throw new TokenVerificationError(reason(err), { cause: err });
       }
