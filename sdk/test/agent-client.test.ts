@@ -109,6 +109,29 @@ describe('AgentClient with a client secret', () => {
   });
 });
 
+describe('AgentClient.fetch', () => {
+  it('calls a protected API with the Bearer token, and passes its refusals back as responses', async () => {
+    const id = await fx.agent('reader-bot', { allowed_scopes: ['gatehouse:agents.read'] });
+    const reader = await fx.credential(id);
+    const { client, calls } = agent({
+      clientId: reader.client_id,
+      auth: { type: 'client_secret', secret: reader.client_secret },
+    });
+    const res = await client.fetch(`${server.url}/v1/agents?name_prefix=reader`);
+    expect(res.status).toBe(200);
+    expect((await res.json()).items.map((a: { id: string }) => a.id)).toEqual([id]);
+    const sent = calls.find((c) => c.path === '/v1/agents');
+    expect(sent?.headers.get('authorization')).toMatch(/^Bearer ey/);
+
+    const denied = await client.fetch(`${server.url}/v1/agents`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'not-allowed' }),
+    });
+    expect(denied.status).toBe(403);
+  });
+});
+
 describe('AgentClient errors', () => {
   it('a wrong secret rejects with OAuthError invalid_client (401), and every attempt asks again', async () => {
     const { client, tokenRequests } = agent({ auth: { type: 'client_secret', secret: 'wrong' } });

@@ -43,7 +43,11 @@ export interface ExchangeOptions {
 export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
 export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
 
-const scopeParam = (scope: string | string[] | undefined) => (Array.isArray(scope) ? scope.join(' ') : scope);
+/** A space-separated scope, or none at all for an empty one (which would otherwise ask for nothing). */
+const scopeParam = (scope: string | string[] | undefined) => {
+  const joined = Array.isArray(scope) ? scope.join(' ') : scope;
+  return joined?.trim() ? joined : undefined;
+};
 
 /** The body of a request that can be sent twice: a stream is read by the first send. */
 const replayable = (init: RequestInit) => !(init.body instanceof ReadableStream);
