@@ -138,3 +138,32 @@ describe('revocation (RFC 7009)', () => {
     expect((await revoke(tampered(token), b)).status).toBe(200);
   });
 });
+
+describe('a revoked token stays revoked', () => {
+  it('after a server restart', async () => {
+    const c = await newClient({ allowed_scopes: ['gatehouse:agents.read'] });
+    const token = await c.token();
+    expect((await revoke(token, c)).status).toBe(200);
+    await server.restart();
+    // The new process's caches are empty; on the embedded default so is its memory store.
+    expect((await introspect(token)).body).toEqual({ active: false });
+    expect((await api.get('/v1/agents', token)).status).toBe(401);
+    expect((await introspect(await c.token())).body.active).toBe(true);
+  });
+
+  it.runIf(process.env.REDIS_URL)('after the Redis cache is flushed', async () => {
+    const c = await newClient({ allowed_scopes: ['gatehouse:agents.read'] });
+    const token = await c.token();
+    expect((await revoke(token, c)).status).toBe(200);
+    const { Redis } = await import('ioredis');
+    const redis = new Redis(process.env.REDIS_URL as string);
+    const prefix = server.runtime.config.redis?.prefix as string;
+    // Only this server's key space: other test files share the Redis.
+    const keys = await redis.keys(`${prefix}*`);
+    expect(keys.length).toBeGreaterThan(0);
+    await redis.del(...keys);
+    await redis.quit();
+    expect((await api.get('/v1/agents', token)).status).toBe(401);
+    expect((await introspect(token)).body).toEqual({ active: false });
+  });
+});

@@ -136,8 +136,8 @@ export function createAccessTokenVerifier(deps: Deps) {
       ...agentsOf(claims).map((id) => deps.agents.getActive(claims.org_id, id)),
     ]);
     if (revoked) return 'revoked';
-    if (!clientLive) return 'the credential is revoked or expired';
     if (agents.some((a) => a === null)) return 'an agent is suspended, archived or gone';
+    if (!clientLive) return 'the credential is revoked or expired';
     return undefined;
   }
 
