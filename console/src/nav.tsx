@@ -4,10 +4,11 @@ import type { Role } from './api';
 import { AccountPage } from './pages/AccountPage';
 import { AgentDetailPage } from './pages/AgentDetailPage';
 import { AgentsPage } from './pages/AgentsPage';
+import { DelegationsPage } from './pages/DelegationsPage';
 import { HomePage } from './pages/HomePage';
 import { SigningKeysPage } from './pages/SigningKeysPage';
 import { UsersPage } from './pages/UsersPage';
-import { BotIcon, HomeIcon, KeyIcon, UserIcon, UsersIcon } from './ui/icons';
+import { BotIcon, HandoffIcon, HomeIcon, KeyIcon, UserIcon, UsersIcon } from './ui/icons';
 
 export interface NavItem {
   /** Path under the /console basename; '/' is the index page. */
@@ -29,6 +30,13 @@ export const NAV_ITEMS: readonly NavItem[] = [
     icon: BotIcon,
     element: <AgentsPage />,
     subpages: [{ path: ':id', element: <AgentDetailPage /> }],
+  },
+  {
+    path: '/delegations',
+    label: 'Delegations',
+    icon: HandoffIcon,
+    element: <DelegationsPage />,
+    minRole: 'admin',
   },
   { path: '/users', label: 'Users & roles', icon: UsersIcon, element: <UsersPage /> },
   { path: '/keys', label: 'Signing keys', icon: KeyIcon, element: <SigningKeysPage />, minRole: 'admin' },
