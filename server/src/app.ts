@@ -19,6 +19,7 @@ import { registerMemberRoutes } from './modules/orgs/members-routes.js';
 import { registerOrgRoutes } from './modules/orgs/routes.js';
 import { registerClientRegistrationRoute } from './modules/registration/oauth-route.js';
 import { registerRegistrationRoutes } from './modules/registration/routes.js';
+import { registerResourceRoutes } from './modules/resources/routes.js';
 import { createGuards } from './platform/http/auth.js';
 import { createMetrics, registerMetrics } from './platform/http/metrics.js';
 import { registerOpenApi } from './platform/http/openapi.js';
@@ -110,6 +111,7 @@ export async function buildApp(runtime: Runtime): Promise<ZApp> {
       registerAgentRoutes(v1, deps);
       registerAgentVersionRoutes(v1, deps);
       registerCredentialRoutes(v1, deps);
+      registerResourceRoutes(v1, deps);
       registerKeyRoutes(v1, deps);
       registerRegistrationRoutes(v1, deps);
       registerAgentSessionRoutes(v1, deps);

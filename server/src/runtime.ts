@@ -18,6 +18,7 @@ import { createTokenService } from './modules/oauth/token-service.js';
 import { createOrgService } from './modules/orgs/service.js';
 import { createRegistration } from './modules/registration/register.js';
 import { createRegistrationSettings } from './modules/registration/service.js';
+import { createResourceService } from './modules/resources/service.js';
 import { createUserService } from './modules/users/service.js';
 import { type Clock, systemClock } from './platform/clock.js';
 import { createSecretHasher, deriveKey } from './platform/crypto.js';
@@ -85,6 +86,7 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
   });
   const agents = createAgentService({ db, store, clock, log, audit, orgs });
   const credentials = createCredentialService({ db, store, clock, log, audit, hasher, agents });
+  const resources = createResourceService({ db, store, clock, log, audit, issuer: config.issuer });
   const tokens = createTokenService({
     db,
     clock,
@@ -160,6 +162,7 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
       keys,
       agents,
       credentials,
+      resources,
       tokens,
       verifier,
       lifecycle,
@@ -196,6 +199,7 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
       // Before serving: a node must hear other nodes' agent and credential changes before it caches them.
       await agents.start();
       await credentials.start();
+      await resources.start();
       state.ready = true;
       scheduleKeyRotation();
       return true;
