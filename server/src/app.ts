@@ -8,6 +8,7 @@ import { registerAgentVersionRoutes } from './modules/agents/versions-routes.js'
 import { registerAuthRoutes } from './modules/auth/routes.js';
 import { registerConsole } from './modules/console/routes.js';
 import { registerCredentialRoutes } from './modules/credentials/routes.js';
+import { registerDelegationRoutes } from './modules/delegations/routes.js';
 import { registerHealthRoutes } from './modules/health/routes.js';
 import { registerInvitationRoutes } from './modules/invitations/routes.js';
 import { registerJwksRoute, registerKeyRoutes } from './modules/keys/routes.js';
@@ -93,6 +94,9 @@ export async function buildApp(runtime: Runtime): Promise<ZApp> {
   await registerOAuthRoutes(app, {
     tokens: runtime.services.tokens,
     lifecycle: runtime.services.lifecycle,
+    exchange: runtime.services.exchange,
+    dpop: runtime.services.dpop,
+    issuer: config.issuer,
     authenticateClient: createClientAuthentication({
       credentials: runtime.services.credentials,
       store: runtime.store,
@@ -115,6 +119,7 @@ export async function buildApp(runtime: Runtime): Promise<ZApp> {
       registerKeyRoutes(v1, deps);
       registerRegistrationRoutes(v1, deps);
       registerAgentSessionRoutes(v1, deps);
+      registerDelegationRoutes(v1, deps);
     },
     { prefix: '/v1' },
   );

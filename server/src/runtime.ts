@@ -10,10 +10,12 @@ import { createBootstrap } from './modules/bootstrap/service.js';
 import { createCredentialService } from './modules/credentials/service.js';
 import { createInvitationService } from './modules/invitations/service.js';
 import { createKeyService } from './modules/keys/service.js';
+import { createDelegationService } from './modules/delegations/service.js';
 import { createAccessTokenVerifier } from './modules/oauth/access-tokens.js';
 import { createDpopVerifier } from './modules/oauth/dpop.js';
 import { createTokenLifecycle } from './modules/oauth/lifecycle.js';
 import { createRevocationList } from './modules/oauth/revocations.js';
+import { createTokenExchange } from './modules/oauth/token-exchange.js';
 import { createTokenService } from './modules/oauth/token-service.js';
 import { createOrgService } from './modules/orgs/service.js';
 import { createRegistration } from './modules/registration/register.js';
@@ -88,12 +90,11 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
   const credentials = createCredentialService({ db, store, clock, log, audit, hasher, agents });
   const resources = createResourceService({ db, store, clock, log, audit, issuer: config.issuer });
   const tokens = createTokenService({
-    db,
     clock,
-    audit,
     auditCommits,
     agents,
     keys,
+    resources,
     issuer: config.issuer,
     defaultAudience: config.issuer,
   });
@@ -103,6 +104,7 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
     nonceKey: deriveKey(masterKey, 'dpop-nonce/v1'),
     requireNonce: config.dpop.requireNonce,
   });
+  const delegations = createDelegationService({ db, clock, audit, agents, orgs });
   const revocations = createRevocationList({ db, store, clock, log });
   const verifier = createAccessTokenVerifier({
     clock,
@@ -112,6 +114,7 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
     agents,
     credentials,
   });
+  const exchange = createTokenExchange({ tokens, verifier, auth, delegations });
   const lifecycle = createTokenLifecycle({ db, clock, audit, verifier, revocations, agents });
   const registrationSettings = createRegistrationSettings({ db, clock, audit, hasher });
   const registration = createRegistration({
@@ -166,6 +169,8 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
       tokens,
       verifier,
       lifecycle,
+      exchange,
+      delegations,
       dpop,
       registrationSettings,
       registration,

@@ -55,7 +55,11 @@ describe('discovery', () => {
       issuer: server.url,
       token_endpoint: `${server.url}/oauth/token`,
       jwks_uri: `${server.url}/.well-known/jwks.json`,
-      grant_types_supported: ['client_credentials'],
+      introspection_endpoint: `${server.url}/oauth/introspect`,
+      revocation_endpoint: `${server.url}/oauth/revoke`,
+      registration_endpoint: `${server.url}/oauth/register`,
+      grant_types_supported: ['client_credentials', 'urn:ietf:params:oauth:grant-type:token-exchange'],
+      dpop_signing_alg_values_supported: ['EdDSA', 'ES256', 'ES384', 'RS256', 'PS256'],
       token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
       token_endpoint_auth_signing_alg_values_supported: [
         'EdDSA',

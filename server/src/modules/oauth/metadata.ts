@@ -1,5 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { ASSERTION_ALGS } from './client-assertion.js';
+import { DPOP_SIGNING_ALGS } from './dpop.js';
+import { TOKEN_EXCHANGE_GRANT } from './token-exchange.js';
+
+const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'];
 
 /**
  * Authorization server metadata (RFC 8414), also served as OpenID discovery. It lists only
@@ -9,10 +13,27 @@ export function authorizationServerMetadata(issuer: string) {
   return {
     issuer,
     token_endpoint: `${issuer}/oauth/token`,
+    registration_endpoint: `${issuer}/oauth/register`,
     jwks_uri: `${issuer}/.well-known/jwks.json`,
-    grant_types_supported: ['client_credentials'],
-    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
+    introspection_endpoint: `${issuer}/oauth/introspect`,
+    revocation_endpoint: `${issuer}/oauth/revoke`,
+    grant_types_supported: ['client_credentials', TOKEN_EXCHANGE_GRANT],
+    token_endpoint_auth_methods_supported: AUTH_METHODS,
     token_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGS,
+    introspection_endpoint_auth_methods_supported: AUTH_METHODS,
+    introspection_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGS,
+    revocation_endpoint_auth_methods_supported: AUTH_METHODS,
+    revocation_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGS,
+    dpop_signing_alg_values_supported: DPOP_SIGNING_ALGS,
+    scopes_supported: [
+      'gatehouse:admin',
+      'gatehouse:agents.read',
+      'gatehouse:agents.write',
+      'gatehouse:credentials.write',
+      'gatehouse:delegations.write',
+      'gatehouse:resources.write',
+      'gatehouse:introspect',
+    ],
     response_types_supported: [],
     service_documentation: `${issuer}/docs`,
   };

@@ -1,15 +1,20 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { metaOf } from '../../platform/http/auth.js';
 import type { AuthenticateClient } from './client-auth.js';
+import { DpopError, type DpopVerifier } from './dpop.js';
 import { OAuthError } from './errors.js';
 import { formParams, registerFormParser } from './form.js';
 import type { TokenLifecycle } from './lifecycle.js';
+import { TOKEN_EXCHANGE_GRANT, type TokenExchange } from './token-exchange.js';
 import type { TokenService } from './token-service.js';
 
 interface Deps {
   tokens: TokenService;
+  exchange: TokenExchange;
   lifecycle: TokenLifecycle;
   authenticateClient: AuthenticateClient;
+  dpop: DpopVerifier;
+  issuer: string;
 }
 
 const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' };
@@ -41,19 +46,44 @@ export async function registerOAuthRoutes(app: FastifyInstance, deps: Deps) {
         .send({ error: known.code, error_description: known.description });
     });
 
+    /**
+     * A DPoP proof on a token request binds the token to its key (RFC 9449 §5); the thumbprint,
+     * or undefined for a plain bearer request.
+     */
+    async function dpopKey(request: FastifyRequest, reply: FastifyReply): Promise<string | undefined> {
+      const proof = request.headers.dpop;
+      if (proof === undefined) return undefined;
+      if (typeof proof !== 'string')
+        throw new OAuthError('invalid_dpop_proof', 'send exactly one DPoP header');
+      try {
+        const { jkt } = await deps.dpop.verify(proof, { htm: 'POST', htu: `${deps.issuer}/oauth/token` });
+        reply.header('dpop-nonce', deps.dpop.nonce());
+        return jkt;
+      } catch (err) {
+        if (!(err instanceof DpopError)) throw err;
+        if (err.code === 'use_dpop_nonce') reply.header('dpop-nonce', deps.dpop.nonce());
+        throw new OAuthError(err.code, err.description);
+      }
+    }
+
     oauth.post('/oauth/token', { schema: { hide: true } }, async (request, reply) => {
       const params = formParams(request.body);
       const grant = params.grant_type;
       if (!grant) throw new OAuthError('invalid_request', 'grant_type is required');
-      if (grant !== 'client_credentials') {
+      if (grant !== 'client_credentials' && grant !== TOKEN_EXCHANGE_GRANT) {
         throw new OAuthError('unsupported_grant_type', `grant_type ${grant} is not supported`);
       }
       const client = await deps.authenticateClient(request, params);
-      const answer = await deps.tokens.clientCredentials(
-        client,
-        { scope: params.scope, resource: params.resource },
-        metaOf(request),
-      );
+      const jkt = await dpopKey(request, reply);
+      const meta = metaOf(request);
+      const answer =
+        grant === 'client_credentials'
+          ? await deps.tokens.clientCredentials(
+              client,
+              { scope: params.scope, resource: params.resource, jkt },
+              meta,
+            )
+          : await deps.exchange(client, { ...params, jkt }, meta);
       return reply.headers(NO_STORE).send(answer);
     });
 
