@@ -1,7 +1,11 @@
 import { Command, Option } from 'commander';
+import { runAgentsCreate, runAgentsList, runAgentsSetStatus } from './cli/agents.js';
+import { runCredentialsCreate, runCredentialsRevoke, runCredentialsRotate } from './cli/credentials.js';
 import { runKeysList, runKeysRotate } from './cli/keys.js';
+import { runLocalToken, runRemoteToken } from './cli/token.js';
 import { runUsersCreate, runUsersList } from './cli/users.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
+import { AGENT_STATUSES } from './modules/agents/tables.js';
 import { ALGORITHMS } from './modules/keys/algorithms.js';
 import { migrate } from './platform/db/migrate.js';
 import { createLogger } from './platform/logger.js';
@@ -118,5 +122,71 @@ export function program(): Command {
     .description('List signing keys with their state')
     .option('--org <slug>', 'only this organization')
     .action((opts) => withRuntime((rt) => runKeysList(rt, opts)));
+
+  const orgOption = () => new Option('--org <org>', 'organization id or slug').makeOptionMandatory();
+  const agents = cli.command('agents').description('Agent identities');
+  agents
+    .command('create')
+    .description('Register an agent')
+    .addOption(orgOption())
+    .requiredOption('--name <name>', 'unique name in the org (lowercase letters, digits, dashes)')
+    .option('--scopes <a,b>', 'allowed scopes, comma-separated')
+    .option('--ttl <seconds>', 'token lifetime in seconds (default 900)')
+    .option('--owner <user>', "owner's email or user id (default: the org's first admin)")
+    .action((opts) => withRuntime((rt) => runAgentsCreate(rt, opts)));
+  agents
+    .command('list')
+    .description('List agents (archived ones only with --status archived)')
+    .addOption(orgOption())
+    .addOption(new Option('--status <status>', 'only agents in this status').choices([...AGENT_STATUSES]))
+    .action((opts) => withRuntime((rt) => runAgentsList(rt, opts)));
+  for (const [name, status, what] of [
+    ['suspend', 'suspended', 'Suspend an agent: its tokens stop working at once'],
+    ['activate', 'active', 'Reactivate a suspended agent'],
+  ] as const) {
+    agents
+      .command(`${name} <agent-id>`)
+      .description(what)
+      .addOption(orgOption())
+      .action((id, opts) => withRuntime((rt) => runAgentsSetStatus(status)(rt, id, opts)));
+  }
+
+  const credentials = cli.command('credentials').description("Agents' credentials");
+  credentials
+    .command('create <agent-id>')
+    .description('Issue a credential; prints its secret once')
+    .addOption(orgOption())
+    .addOption(
+      new Option('--type <type>', 'credential type')
+        .choices(['client_secret', 'api_key'])
+        .makeOptionMandatory(),
+    )
+    .option('--expires-at <iso>', 'expiry, ISO 8601 with offset (default: never)')
+    .option('--json', 'print the whole answer as JSON')
+    .action((id, opts) => withRuntime((rt) => runCredentialsCreate(rt, id, opts)));
+  credentials
+    .command('rotate <agent-id> <credential-id>')
+    .description('Replace the secret; the previous one works until the grace ends; prints the new one once')
+    .addOption(orgOption())
+    .option('--grace <seconds>', 'how long the previous secret keeps working (default 3600)')
+    .option('--json', 'print the whole answer as JSON')
+    .action((id, cid, opts) => withRuntime((rt) => runCredentialsRotate(rt, id, cid, opts)));
+  credentials
+    .command('revoke <agent-id> <credential-id>')
+    .description('Revoke a credential at once')
+    .addOption(orgOption())
+    .action((id, cid, opts) => withRuntime((rt) => runCredentialsRevoke(rt, id, cid, opts)));
+
+  cli
+    .command('token')
+    .description('Get an access token with client credentials (client_credentials grant)')
+    .requiredOption('--client-id <id>', 'OAuth client id (ghc_…)')
+    .option('--client-secret <secret>', 'client secret (visible to local users in the process list)')
+    .option('--client-secret-stdin', 'read the client secret from standard input')
+    .option('--scope <scopes>', 'space-separated scopes (default: all the agent may have)')
+    .option('--resource <uri>', 'resource indicator (RFC 8707)')
+    .option('--url <issuer>', "a Gatehouse server's URL: ask its /oauth/token instead of this installation")
+    .option('--json', 'print the whole token response as JSON')
+    .action((opts) => (opts.url ? runRemoteToken(opts) : withRuntime((rt) => runLocalToken(rt, opts))));
   return cli;
 }
