@@ -1,0 +1,77 @@
+import type { Db, Trx } from '../../platform/db/database.js';
+import type { AuditEvent, AuditService } from './service.js';
+
+interface Waiter {
+  event: AuditEvent;
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+export interface GroupCommitOptions {
+  db: Db;
+  audit: AuditService;
+  /** The most events one flush takes; the rest go in the next one, which starts right after. */
+  maxBatch?: number;
+}
+
+/**
+ * Group commit for audit records that are the only write of a request (token issuance): a
+ * commit costs the same for one row as for hundreds, so events that arrive while a flush is in
+ * progress are written together, per org in one `db.tenant` transaction (one system transaction
+ * for events outside any org). `append` resolves only once the transaction holding its event has
+ * committed and rejects if it failed, so a caller acknowledges nothing that is not durable.
+ * A lone event is written at once: the flush starts as soon as the I/O already received has been
+ * handled (setImmediate), never after a timer.
+ */
+export function createAuditGroupCommit({ db, audit, maxBatch = 256 }: GroupCommitOptions) {
+  const limit = Math.max(1, Math.floor(maxBatch));
+  const queue: Waiter[] = [];
+  let flushing: Promise<void> | undefined;
+
+  async function commit(orgId: string | null, waiters: Waiter[]): Promise<void> {
+    const write = (trx: Trx) => audit.recordMany(trx, waiters.map((w) => w.event));
+    try {
+      await (orgId === null ? db.transaction(write) : db.tenant(orgId, write));
+    } catch (err) {
+      for (const w of waiters) w.reject(err);
+      return;
+    }
+    for (const w of waiters) w.resolve();
+  }
+
+  async function flush(): Promise<void> {
+    try {
+      // Until the requests already received have run up to their append: on PGlite a whole
+      // transaction completes in microtasks, so without this no second request could ever join.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      while (queue.length) {
+        const byOrg = new Map<string | null, Waiter[]>();
+        for (const w of queue.splice(0, limit)) {
+          const group = byOrg.get(w.event.orgId);
+          if (group) group.push(w);
+          else byOrg.set(w.event.orgId, [w]);
+        }
+        await Promise.all([...byOrg].map(([orgId, waiters]) => commit(orgId, waiters)));
+      }
+    } finally {
+      // Reached in the same turn as the empty-queue check, so no append can slip between them.
+      flushing = undefined;
+    }
+  }
+
+  return {
+    /** Resolves once `event` is committed; rejects with the database's error if its batch failed. */
+    append(event: AuditEvent): Promise<void> {
+      return new Promise<void>((resolve, reject) => {
+        queue.push({ event, resolve, reject });
+        flushing ??= flush();
+      });
+    },
+
+    /** Resolves when every event appended so far has been committed or refused (shutdown). */
+    async drain(): Promise<void> {
+      while (flushing) await flushing;
+    },
+  };
+}
+export type AuditGroupCommit = ReturnType<typeof createAuditGroupCommit>;
