@@ -1,5 +1,5 @@
-import { generateKeyPairSync } from 'node:crypto';
-import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { createRemoteJWKSet, jwtVerify, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { client } from './client.js';
 import { manualClock, startTestServer, type TestServer } from './harness.js';
@@ -258,8 +258,8 @@ describe('POST /oauth/register', () => {
     ]);
   });
 
-  it('registers a private_key_jwt client with its public keys and no secret', async () => {
-    const { publicKey } = generateKeyPairSync('ed25519');
+  it('registers a private_key_jwt client with its public keys and no secret; its assertions get tokens', async () => {
+    const { publicKey, privateKey } = generateKeyPairSync('ed25519');
     const jwk = { ...(publicKey.export({ format: 'jwk' }) as Record<string, unknown>), kid: 'k1' };
     const { token } = await newToken();
     const r = await register(token, {
@@ -286,6 +286,21 @@ describe('POST /oauth/register', () => {
         created_by: null,
       }),
     ]);
+    const now = Math.floor(clock.now().getTime() / 1000);
+    const assertion = await new SignJWT({ jti: randomUUID() })
+      .setProtectedHeader({ alg: 'EdDSA', kid: 'k1' })
+      .setIssuer(r.body.client_id)
+      .setSubject(r.body.client_id)
+      .setAudience(`${server.url}/oauth/token`)
+      .setIssuedAt(now)
+      .setExpirationTime(now + 60)
+      .sign(privateKey);
+    const issued = await tokenRequest({
+      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+      client_assertion: assertion,
+    });
+    expect(issued.status, JSON.stringify(issued.body)).toBe(200);
+    expect(issued.body.scope).toBe('mcp:read mcp:tools');
   });
 
   it('registers with a jwks_uri', async () => {
