@@ -6,6 +6,7 @@
 //   npm run bench:token                          full run (3 s warm-up, 10 s measured)
 //   BENCH_SECONDS=2 BENCH_WARMUP_SECONDS=1 ...   smoke run (printed, not recorded)
 //   BENCH_LABEL="before group commit" ...        names the RESULTS.md section (same label: replaced)
+//   BENCH_NOTE="..." ...                         a line about this run in that section
 //   BENCH_BUILD=0 ...                            skip `npm run build -w server`
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -193,8 +194,9 @@ export interface Verification {
 type Verify = (token: string) => Promise<unknown>;
 
 /**
- * The SDK's `createTokenVerifier` when the SDK has one (built), else jose's jwtVerify with a local
- * JWKS. Either way the JWKS is fetched before timing, so this counts verification, not fetching.
+ * The SDK's verifier (sdk/src/agent/verifier.ts) with the key set pinned, as a resource server
+ * would hold it after its first fetch; jose's jwtVerify with a local JWKS if the SDK is not built.
+ * Either way the JWKS is fetched before timing, so this counts verification, not fetching.
  */
 async function verifierFor(base: string): Promise<{ name: string; verify: Verify }> {
   const jwks = (await (await fetch(`${base}/.well-known/jwks.json`)).json()) as JSONWebKeySet;
@@ -202,18 +204,14 @@ async function verifierFor(base: string): Promise<{ name: string; verify: Verify
     issuer: string;
   };
   const issuer = meta.issuer;
-  const sdk: Record<string, unknown> = await import('@gatehouse/sdk').catch(() => ({}));
-  if (typeof sdk.createTokenVerifier === 'function') {
-    const v = await sdk.createTokenVerifier({ issuer, jwks });
-    const fn = typeof v === 'function' ? v : (v as { verify?: unknown }).verify;
-    if (typeof fn === 'function') {
-      const verify = fn.bind(v) as Verify;
-      return { name: 'SDK createTokenVerifier', verify };
-    }
+  const sdk = await import('@gatehouse/sdk').catch(() => undefined);
+  if (typeof sdk?.createTokenVerifier === 'function') {
+    const verifier = sdk.createTokenVerifier({ issuer, jwks });
+    return { name: 'SDK createTokenVerifier, pinned JWKS', verify: (token) => verifier.verify(token) };
   }
   const keys = createLocalJWKSet(jwks);
   return {
-    name: 'jose jwtVerify, local JWKS (the SDK has no createTokenVerifier yet)',
+    name: 'jose jwtVerify, local JWKS (the SDK is not built: npm run build -w sdk)',
     verify: (token) => jwtVerify(token, keys, { issuer, typ: 'at+jwt' }),
   };
 }
@@ -404,7 +402,7 @@ async function postgresVersion(): Promise<string> {
   const c = new pg.Client({ connectionString: PG_ADMIN_URL });
   await c.connect();
   try {
-    return (await c.query<{ v: string }>('show server_version')).rows[0]?.v ?? '?';
+    return (await c.query<{ server_version: string }>('show server_version')).rows[0]?.server_version ?? '?';
   } finally {
     await c.end();
   }
@@ -471,7 +469,7 @@ if (isMain(import.meta.url)) {
 Recorded by \`npm run bench:token\` (bench/token.ts) on ${new Date().toISOString()}.
 
 - Machine: ${availableParallelism()} CPUs (nproc; ${cpus()[0]?.model.trim() ?? 'unknown CPU'}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}, ${process.platform}/${process.arch}; 1-minute load average ${loadBefore} at the start, ${loadAfter} at the end
-- Code: HEAD ${git('rev-parse', '--short', 'HEAD')}${dirty}, server built from the working tree just before the run
+- Code: HEAD ${git('rev-parse', '--short', 'HEAD')}${dirty}, server built from the working tree just before the run${process.env.BENCH_NOTE ? `\n- Note: ${process.env.BENCH_NOTE}` : ''}
 - Versions: PostgreSQL ${await postgresVersion()}, oidc-provider ${version('oidc-provider')}, jose ${version('jose')}, fastify ${version('fastify')}, autocannon ${version('autocannon')}
 - Load: autocannon in the bench process against one server process at a time on 127.0.0.1, keep-alive, ${connections} connections, ${warmupSeconds} s warm-up then ${seconds} s measured; req/s is the mean of per-second counts; latency in whole ms. Every token request is \`client_credentials\` with \`client_secret_basic\` and \`scope=${SCOPE}\`, answered with an EdDSA (Ed25519) RFC 9068 JWT. Gatehouse runs at its default LOG_LEVEL=info with logs to /dev/null; "PostgreSQL + Redis" is a freshly created database (dropped afterwards) and a fresh Redis key prefix. node-oidc-provider (bench/oidc-provider-server.ts) runs with NODE_ENV=production, its in-memory adapter, JWT access tokens through resource indicators. The ceilings (bench/signing-ceiling.ts) are a bare Fastify 5 route signing the same claims with no client authentication, lookups or audit. Introspection reuses the Gatehouse server just measured.
 
