@@ -97,6 +97,7 @@ export async function buildApp(runtime: Runtime): Promise<ZApp> {
     exchange: runtime.services.exchange,
     dpop: runtime.services.dpop,
     issuer: config.issuer,
+    auditCommits: runtime.services.auditCommits,
     authenticateClient: createClientAuthentication({
       credentials: runtime.services.credentials,
       store: runtime.store,

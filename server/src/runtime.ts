@@ -8,9 +8,9 @@ import { createAuditService } from './modules/audit/service.js';
 import { createAuthService } from './modules/auth/service.js';
 import { createBootstrap } from './modules/bootstrap/service.js';
 import { createCredentialService } from './modules/credentials/service.js';
+import { createDelegationService } from './modules/delegations/service.js';
 import { createInvitationService } from './modules/invitations/service.js';
 import { createKeyService } from './modules/keys/service.js';
-import { createDelegationService } from './modules/delegations/service.js';
 import { createAccessTokenVerifier } from './modules/oauth/access-tokens.js';
 import { createDpopVerifier } from './modules/oauth/dpop.js';
 import { createTokenLifecycle } from './modules/oauth/lifecycle.js';
@@ -158,6 +158,7 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
     store,
     services: {
       audit,
+      auditCommits,
       users,
       orgs,
       auth,

@@ -167,3 +167,44 @@ describe('a revoked token stays revoked', () => {
     expect((await introspect(token)).body).toEqual({ active: false });
   });
 });
+
+describe('refusals are audited', () => {
+  it('records token.refused in the org once the client is known, and outside any org before', async () => {
+    const c = await newClient({ allowed_scopes: ['files:read'] });
+    const refused = await formPost(
+      api,
+      '/oauth/token',
+      { grant_type: 'client_credentials', scope: 'files:write' },
+      c.auth,
+    );
+    expect(refused.body.error).toBe('invalid_scope');
+    const wrong = await formPost(api, '/oauth/token', {
+      grant_type: 'client_credentials',
+      client_id: c.clientId,
+      client_secret: 'wrong',
+    });
+    expect(wrong.status).toBe(401);
+    const rows = await server.runtime.db.system
+      .selectFrom('audit_events')
+      .select(['org_id', 'actor_type', 'outcome', 'details'])
+      .where('action', '=', 'token.refused')
+      .execute();
+    const mine = rows.filter((r) => (r.details as { client_id?: string }).client_id === c.clientId);
+    expect(mine).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          actor_type: 'agent',
+          outcome: 'failure',
+          details: expect.objectContaining({ error: 'invalid_scope' }),
+        }),
+        expect.objectContaining({
+          org_id: null,
+          actor_type: 'anonymous',
+          details: expect.objectContaining({ error: 'invalid_client' }),
+        }),
+      ]),
+    );
+    // The secret that was tried is never recorded.
+    expect(JSON.stringify(mine)).not.toContain('wrong');
+  });
+});

@@ -1,5 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { metaOf } from '../../platform/http/auth.js';
+import type { AuditGroupCommit } from '../audit/group-commit.js';
+import type { ClientAuth } from '../credentials/authenticate.js';
 import type { AuthenticateClient } from './client-auth.js';
 import { DpopError, type DpopVerifier } from './dpop.js';
 import { OAuthError } from './errors.js';
@@ -15,6 +17,7 @@ interface Deps {
   authenticateClient: AuthenticateClient;
   dpop: DpopVerifier;
   issuer: string;
+  auditCommits: AuditGroupCommit;
 }
 
 const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' };
@@ -66,25 +69,59 @@ export async function registerOAuthRoutes(app: FastifyInstance, deps: Deps) {
       }
     }
 
+    /**
+     * A refused token request is recorded too: in the client's org once it has authenticated,
+     * outside any org before. The refusal is answered even if its record cannot be written.
+     */
+    async function recordRefusal(
+      request: FastifyRequest,
+      params: Record<string, string | undefined>,
+      client: ClientAuth | undefined,
+      err: OAuthError,
+    ) {
+      await deps.auditCommits
+        .append({
+          orgId: client?.orgId ?? null,
+          actor: client ? { type: 'agent', id: client.agentId } : { type: 'anonymous', id: null },
+          action: 'token.refused',
+          outcome: 'failure',
+          details: {
+            grant_type: params.grant_type ?? null,
+            error: err.code,
+            error_description: err.description,
+            // As presented when authentication failed: unverified.
+            client_id: client?.clientId ?? params.client_id ?? null,
+          },
+          meta: metaOf(request),
+        })
+        .catch((e: Error) => request.log.error({ err: e.message }, 'token refusal not recorded'));
+    }
+
     oauth.post('/oauth/token', { schema: { hide: true } }, async (request, reply) => {
       const params = formParams(request.body);
-      const grant = params.grant_type;
-      if (!grant) throw new OAuthError('invalid_request', 'grant_type is required');
-      if (grant !== 'client_credentials' && grant !== TOKEN_EXCHANGE_GRANT) {
-        throw new OAuthError('unsupported_grant_type', `grant_type ${grant} is not supported`);
+      let client: ClientAuth | undefined;
+      try {
+        const grant = params.grant_type;
+        if (!grant) throw new OAuthError('invalid_request', 'grant_type is required');
+        if (grant !== 'client_credentials' && grant !== TOKEN_EXCHANGE_GRANT) {
+          throw new OAuthError('unsupported_grant_type', `grant_type ${grant} is not supported`);
+        }
+        client = await deps.authenticateClient(request, params);
+        const jkt = await dpopKey(request, reply);
+        const meta = metaOf(request);
+        const answer =
+          grant === 'client_credentials'
+            ? await deps.tokens.clientCredentials(
+                client,
+                { scope: params.scope, resource: params.resource, jkt },
+                meta,
+              )
+            : await deps.exchange(client, { ...params, jkt }, meta);
+        return reply.headers(NO_STORE).send(answer);
+      } catch (err) {
+        if (err instanceof OAuthError) await recordRefusal(request, params, client, err);
+        throw err;
       }
-      const client = await deps.authenticateClient(request, params);
-      const jkt = await dpopKey(request, reply);
-      const meta = metaOf(request);
-      const answer =
-        grant === 'client_credentials'
-          ? await deps.tokens.clientCredentials(
-              client,
-              { scope: params.scope, resource: params.resource, jkt },
-              meta,
-            )
-          : await deps.exchange(client, { ...params, jkt }, meta);
-      return reply.headers(NO_STORE).send(answer);
     });
 
     oauth.post('/oauth/introspect', { schema: { hide: true } }, async (request, reply) => {
