@@ -374,6 +374,35 @@ describe('organizations', () => {
     expect((await api.get('/v1/agents?name_prefix=b-client', adminA)).body.items).toHaveLength(0);
   });
 
+  it("row-level security: a tenant transaction sees only its org's settings and tokens", async () => {
+    const { db } = server.runtime;
+    const tokens = await db.tenant(orgB, (trx) =>
+      trx.selectFrom('initial_access_tokens').select('org_id').execute(),
+    );
+    expect(tokens.length).toBeGreaterThan(0);
+    expect(new Set(tokens.map((t) => t.org_id))).toEqual(new Set([orgB]));
+    const settings = await db.tenant(orgB, (trx) =>
+      trx.selectFrom('registration_settings').select('org_id').execute(),
+    );
+    expect(settings.map((s) => s.org_id)).toEqual([orgB]);
+    await expect(
+      db.tenant(orgA, (trx) =>
+        trx
+          .insertInto('initial_access_tokens')
+          .values({
+            id: 'iat_00000000000000000000000001',
+            org_id: orgB,
+            token_hash: 'sneaky',
+            expires_at: new Date(clock.now().getTime() + 60_000),
+            max_uses: null,
+            created_by: null,
+            created_at: clock.now(),
+          })
+          .execute(),
+      ),
+    ).rejects.toThrow(/row-level security/);
+  });
+
   it("A's token cannot ask for B's scopes", async () => {
     const { token } = await newToken();
     expectBadMetadata(await register(token, { scope: 'b:only' }), 'b:only');
