@@ -29,7 +29,8 @@ export function createAuditGroupCommit({ db, audit, maxBatch = 256 }: GroupCommi
   let flushing: Promise<void> | undefined;
 
   async function commit(orgId: string | null, waiters: Waiter[]): Promise<void> {
-    const write = (trx: Trx) => audit.recordMany(trx, waiters.map((w) => w.event));
+    const events = waiters.map((w) => w.event);
+    const write = (trx: Trx) => audit.recordMany(trx, events);
     try {
       await (orgId === null ? db.transaction(write) : db.tenant(orgId, write));
     } catch (err) {
