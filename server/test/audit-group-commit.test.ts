@@ -78,6 +78,19 @@ describe('audit group commit', () => {
     expect(await stored(targets(events))).toEqual(targets(events));
   });
 
+  it('gathers appends from callbacks of the same event-loop turn, as requests read together are', async () => {
+    const { db: counted, stats } = instrumented();
+    const commits = createAuditGroupCommit({ db: counted, audit: server.runtime.services.audit });
+    const events = Array.from({ length: 5 }, () => event(orgId));
+    const done = events.map(
+      (e) =>
+        new Promise<void>((resolve, reject) => setImmediate(() => commits.append(e).then(resolve, reject))),
+    );
+    await Promise.all(done);
+    expect(stats.transactions).toBe(1);
+    expect(await stored(targets(events))).toEqual(targets(events));
+  });
+
   it('gathers the events that arrive during a flush into the next one', async () => {
     let open!: () => void;
     const held = new Promise<void>((resolve) => {
