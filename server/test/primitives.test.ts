@@ -93,3 +93,12 @@ describe('audit redaction', () => {
     });
   });
 });
+
+describe('newId within one millisecond', () => {
+  it('counts up, so ids made at the same instant keep creation order', () => {
+    const at = Date.UTC(2026, 5, 1);
+    const ids = Array.from({ length: 500 }, () => newId('res', at));
+    expect([...ids].sort()).toEqual(ids);
+    expect(new Set(ids).size).toBe(500);
+  });
+});

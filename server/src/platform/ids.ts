@@ -39,13 +39,35 @@ function encodeTime(ms: number): string {
   return out;
 }
 
+let lastTime = -1;
+let lastTail: number[] = [];
+
+/** The next base-32 number after `digits` (16 random digits do not overflow in practice). */
+function increment(digits: number[]): number[] {
+  const next = [...digits];
+  for (let i = next.length - 1; i >= 0; i--) {
+    if ((next[i] as number) < 31) {
+      next[i] = (next[i] as number) + 1;
+      return next;
+    }
+    next[i] = 0;
+  }
+  return next;
+}
+
 /**
  * A prefixed id that sorts by creation time (ULID layout: 48-bit ms time, 80 random bits),
- * e.g. `org_01hx3v…`. Sorting ids gives creation order, which cursor pagination relies on.
+ * e.g. `org_01hx3v…`. Sorting ids gives creation order, which cursor pagination relies on:
+ * within one millisecond (or a clock that stands still) the random part counts up, as ULID's
+ * monotonic mode does, so ids made later in a process never sort before earlier ones.
  */
 export function newId(prefix: IdPrefix, now = Date.now()): string {
-  const random = random16();
-  let tail = '';
-  for (let i = 0; i < 16; i++) tail += ALPHABET[(random[i] as number) % 32];
-  return `${prefix}_${encodeTime(now)}${tail}`;
+  if (now === lastTime) {
+    lastTail = increment(lastTail);
+  } else {
+    lastTime = now;
+    const random = random16();
+    lastTail = Array.from(random, (b) => b % 32);
+  }
+  return `${prefix}_${encodeTime(now)}${lastTail.map((d) => ALPHABET[d]).join('')}`;
 }

@@ -99,6 +99,8 @@ export function createClientAuthenticator(deps: Deps) {
   const cache = createCoherentCache<CredentialRecord>({
     ...deps,
     channel: CREDENTIALS_CHANNEL,
+    // Unknown client ids and key prefixes cost one query per interval, not one per request.
+    missTtlMs: 5_000,
     load: async (key) => {
       const at = key.indexOf(':');
       const kind = key.slice(0, at);

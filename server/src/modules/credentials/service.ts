@@ -109,6 +109,8 @@ export function createCredentialService(deps: Deps) {
         });
         return created;
       });
+      // Misses are cached: a node that was asked for these keys before must look again.
+      await authenticator.cache.changed(cacheKeysOf(credential));
       return secret ? { credential, secret } : { credential };
     },
 

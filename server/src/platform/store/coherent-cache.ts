@@ -12,6 +12,13 @@ interface Deps<V> {
   /** A safety net for a lost message (Redis pub/sub is at-most-once): entries expire anyway. */
   ttlMs?: number;
   maxEntries?: number;
+  /**
+   * How long "not found" is believed, so a key presented again and again (an unknown client id,
+   * an unregistered URI) costs one query per interval, not one per request. 0 keeps no misses.
+   * Misses are bounded apart from hits, so a flood of unknown keys cannot evict known ones.
+   */
+  missTtlMs?: number;
+  maxMisses?: number;
 }
 
 function parse(message: string): string[] | null {
@@ -23,38 +30,61 @@ function parse(message: string): string[] | null {
 }
 
 /**
- * An in-process cache for a hot path (credential lookups), kept coherent across nodes: a change
- * drops its keys here and, through the ephemeral store's pub/sub, on every other node; the TTL
- * bounds staleness when a message is lost. Misses are not cached, so a row created later is
- * found at once. (The agents cache predates it: the same design, with org-wide drops.)
+ * An in-process cache for a hot path (credential and resource lookups), kept coherent across
+ * nodes: a change drops its keys here and, through the ephemeral store's pub/sub, on every other
+ * node; the TTL bounds staleness when a message is lost. Misses are kept only with `missTtlMs`,
+ * and then a creation must announce its keys like any change, so it is found at once. (The
+ * agents cache predates it: the same design, with org-wide drops.)
  */
 export function createCoherentCache<V>(deps: Deps<V>) {
   const { store, channel, clock, log, load } = deps;
   const ttlMs = deps.ttlMs ?? 60_000;
   const maxEntries = deps.maxEntries ?? 10_000;
+  const missTtlMs = deps.missTtlMs ?? 0;
+  const maxMisses = deps.maxMisses ?? 1_000;
   const entries = new Map<string, { value: V; expiresAt: number }>();
+  const misses = new Map<string, number>();
   // Bumped by every invalidation, so a load that began before one does not store what it read.
   let generation = 0;
   let unsubscribe: (() => Promise<void>) | undefined;
 
   function drop(keys: string[] | null) {
     generation++;
-    if (!keys) entries.clear();
-    else for (const k of keys) entries.delete(k);
+    if (!keys) {
+      entries.clear();
+      misses.clear();
+    } else {
+      for (const k of keys) {
+        entries.delete(k);
+        misses.delete(k);
+      }
+    }
+  }
+
+  /** Map keeps insertion order: the first key is the oldest. */
+  function bound(map: Map<string, unknown>, max: number) {
+    if (map.size > max) map.delete(map.keys().next().value as string);
   }
 
   return {
     /** The value under `key`, from memory while fresh; null when the loader finds nothing. */
     async get(key: string): Promise<V | null> {
+      const now = clock.now().getTime();
       const hit = entries.get(key);
-      if (hit && hit.expiresAt > clock.now().getTime()) return hit.value;
+      if (hit && hit.expiresAt > now) return hit.value;
       entries.delete(key);
+      const missUntil = misses.get(key);
+      if (missUntil !== undefined && missUntil > now) return null;
+      misses.delete(key);
       const seen = generation;
       const value = await load(key);
-      if (value !== null && seen === generation) {
+      if (seen !== generation) return value;
+      if (value !== null) {
         entries.set(key, { value, expiresAt: clock.now().getTime() + ttlMs });
-        // Map keeps insertion order: the first key is the oldest entry.
-        if (entries.size > maxEntries) entries.delete(entries.keys().next().value as string);
+        bound(entries, maxEntries);
+      } else if (missTtlMs > 0) {
+        misses.set(key, clock.now().getTime() + missTtlMs);
+        bound(misses, maxMisses);
       }
       return value;
     },
@@ -87,6 +117,10 @@ export function createCoherentCache<V>(deps: Deps<V>) {
 
     get size() {
       return entries.size;
+    },
+
+    get misses() {
+      return misses.size;
     },
   };
 }
