@@ -135,6 +135,8 @@ async function benchGatehouse(
   const port = String(await freePort());
   const child = spawnNode([GATEHOUSE_BIN, 'start'], {
     PORT: port,
+    // As node-oidc-provider below: production mode (here, no development-only transaction guard).
+    NODE_ENV: 'production',
     GATEHOUSE_ADMIN_EMAIL: ADMIN.email,
     GATEHOUSE_ADMIN_PASSWORD: ADMIN.password,
     ...env,
@@ -471,7 +473,7 @@ Recorded by \`npm run bench:token\` (bench/token.ts) on ${new Date().toISOString
 - Machine: ${availableParallelism()} CPUs (nproc; ${cpus()[0]?.model.trim() ?? 'unknown CPU'}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}, ${process.platform}/${process.arch}; 1-minute load average ${loadBefore} at the start, ${loadAfter} at the end
 - Code: HEAD ${git('rev-parse', '--short', 'HEAD')}${dirty}, server built from the working tree just before the run${process.env.BENCH_NOTE ? `\n- Note: ${process.env.BENCH_NOTE}` : ''}
 - Versions: PostgreSQL ${await postgresVersion()}, oidc-provider ${version('oidc-provider')}, jose ${version('jose')}, fastify ${version('fastify')}, autocannon ${version('autocannon')}
-- Load: autocannon in the bench process against one server process at a time on 127.0.0.1, keep-alive, ${connections} connections, ${warmupSeconds} s warm-up then ${seconds} s measured; req/s is the mean of per-second counts; latency in whole ms. Every token request is \`client_credentials\` with \`client_secret_basic\` and \`scope=${SCOPE}\`, answered with an EdDSA (Ed25519) RFC 9068 JWT. Gatehouse runs at its default LOG_LEVEL=info with logs to /dev/null; "PostgreSQL + Redis" is a freshly created database (dropped afterwards) and a fresh Redis key prefix. node-oidc-provider (bench/oidc-provider-server.ts) runs with NODE_ENV=production, its in-memory adapter, JWT access tokens through resource indicators. The ceilings (bench/signing-ceiling.ts) are a bare Fastify 5 route signing the same claims with no client authentication, lookups or audit. Introspection reuses the Gatehouse server just measured.
+- Load: autocannon in the bench process against one server process at a time on 127.0.0.1, keep-alive, ${connections} connections, ${warmupSeconds} s warm-up then ${seconds} s measured; req/s is the mean of per-second counts; latency in whole ms. Every token request is \`client_credentials\` with \`client_secret_basic\` and \`scope=${SCOPE}\`, answered with an EdDSA (Ed25519) RFC 9068 JWT. Gatehouse runs with NODE_ENV=production at its default LOG_LEVEL=info (one line per request) with logs to /dev/null; "PostgreSQL + Redis" is a freshly created database (dropped afterwards) and a fresh Redis key prefix. node-oidc-provider (bench/oidc-provider-server.ts) runs with NODE_ENV=production, its in-memory adapter, JWT access tokens through resource indicators. The ceilings (bench/signing-ceiling.ts) are a bare Fastify 5 route signing the same claims with no client authentication, lookups or audit. Introspection reuses the Gatehouse server just measured.
 
 ${throughput}
 

@@ -23,6 +23,7 @@ const envSchema = z.object({
   GATEHOUSE_ADMIN_EMAIL: z.email().optional(),
   GATEHOUSE_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  NODE_ENV: z.string().optional(),
   GATEHOUSE_CORS_ORIGINS: z.string().default(''),
   GATEHOUSE_BODY_LIMIT_BYTES: int(1024, 100 * 1024 * 1024).default(1024 * 1024),
   GATEHOUSE_SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(10_000),
@@ -50,6 +51,8 @@ export type Config = Readonly<{
   masterKey: Buffer | undefined;
   admin: { email: string | undefined; password: string | undefined };
   logLevel: (typeof LOG_LEVELS)[number];
+  /** NODE_ENV=production: development-only checks (the transaction guard) are off. */
+  production: boolean;
   corsOrigins: string[];
   bodyLimitBytes: number;
   shutdownTimeoutMs: number;
@@ -111,6 +114,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     masterKey: e.GATEHOUSE_MASTER_KEY ? decodeKey(e.GATEHOUSE_MASTER_KEY) : undefined,
     admin: { email: e.GATEHOUSE_ADMIN_EMAIL, password: e.GATEHOUSE_ADMIN_PASSWORD },
     logLevel: e.LOG_LEVEL,
+    production: e.NODE_ENV === 'production',
     corsOrigins: e.GATEHOUSE_CORS_ORIGINS.split(',')
       .map((s) => s.trim())
       .filter(Boolean),

@@ -40,19 +40,13 @@ function encodeTime(ms: number): string {
 }
 
 let lastTime = -1;
-let lastTail: number[] = [];
+/** The random part of the last id, as base-32 digit values; counted up within one millisecond. */
+const lastTail = new Uint8Array(16);
 
-/** The next base-32 number after `digits` (16 random digits do not overflow in practice). */
-function increment(digits: number[]): number[] {
-  const next = [...digits];
-  for (let i = next.length - 1; i >= 0; i--) {
-    if ((next[i] as number) < 31) {
-      next[i] = (next[i] as number) + 1;
-      return next;
-    }
-    next[i] = 0;
-  }
-  return next;
+function encodeTail(): string {
+  let out = '';
+  for (let i = 0; i < 16; i++) out += ALPHABET[lastTail[i] as number];
+  return out;
 }
 
 /**
@@ -63,11 +57,18 @@ function increment(digits: number[]): number[] {
  */
 export function newId(prefix: IdPrefix, now = Date.now()): string {
   if (now === lastTime) {
-    lastTail = increment(lastTail);
+    // Add one to the base-32 number; 80 random bits do not overflow in practice.
+    for (let i = 15; i >= 0; i--) {
+      if ((lastTail[i] as number) < 31) {
+        lastTail[i] = (lastTail[i] as number) + 1;
+        break;
+      }
+      lastTail[i] = 0;
+    }
   } else {
     lastTime = now;
     const random = random16();
-    lastTail = Array.from(random, (b) => b % 32);
+    for (let i = 0; i < 16; i++) lastTail[i] = (random[i] as number) & 31;
   }
-  return `${prefix}_${encodeTime(now)}${lastTail.map((d) => ALPHABET[d]).join('')}`;
+  return `${prefix}_${encodeTime(now)}${encodeTail()}`;
 }

@@ -65,8 +65,12 @@ export function createDatabase(config: Config, log: Logger, options: DatabaseOpt
     kysely = new Kysely<Tables>({ dialect: new PGliteDialect(openPglite(config, options)) });
   }
 
+  // The guard against querying the database handle inside a transaction (a deadlock on PGlite)
+  // needs AsyncLocalStorage, which on Node 20 puts a hook on every promise: it catches the
+  // mistake in development and tests, and production does without its cost.
+  const guarded = !config.production;
   const transaction = <T>(fn: (trx: Trx) => Promise<T>) =>
-    kysely.transaction().execute((trx) => insideTransaction.run(true, () => fn(trx)));
+    kysely.transaction().execute((trx) => (guarded ? insideTransaction.run(true, () => fn(trx)) : fn(trx)));
 
   return {
     kind: config.database.kind,
