@@ -2,8 +2,15 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.js';
 import type { AuthService } from '../../modules/auth/service.js';
 import { type AccessTokenVerifier, InvalidToken } from '../../modules/oauth/access-tokens.js';
-import { DpopError, type DpopVerifier } from '../../modules/oauth/dpop.js';
-import { type Ctx, type Principal, type RequestMeta, roleAtLeast, type UserPrincipal } from '../context.js';
+import { DPOP_SIGNING_ALGS, DpopError, type DpopVerifier } from '../../modules/oauth/dpop.js';
+import {
+  type AgentPrincipal,
+  type Ctx,
+  type Principal,
+  type RequestMeta,
+  roleAtLeast,
+  type UserPrincipal,
+} from '../context.js';
 import type { Role } from '../db/tables.js';
 import { AppError, forbidden, unauthorized } from '../errors.js';
 
@@ -22,7 +29,7 @@ export type ManagementScope =
   | 'gatehouse:delegations.write'
   | 'gatehouse:resources.write';
 
-const DPOP_ALGS = 'EdDSA ES256 ES384 RS256 PS256';
+const DPOP_ALGS = DPOP_SIGNING_ALGS.join(' ');
 
 export const SESSION_COOKIE = 'gh_session';
 
@@ -84,7 +91,7 @@ export function createGuards({ auth, verifier, dpop, issuer }: GuardDeps) {
     request: FastifyRequest,
     reply: FastifyReply,
     presented: { scheme: 'Bearer' | 'DPoP'; token: string },
-  ): Promise<Principal> {
+  ): Promise<AgentPrincipal> {
     const { scheme, token } = presented;
     let claims: Awaited<ReturnType<AccessTokenVerifier['verify']>>;
     try {
@@ -155,9 +162,8 @@ export function createGuards({ auth, verifier, dpop, issuer }: GuardDeps) {
           return;
         }
         const principal = await agentPrincipal(request, reply, presented);
-        const scopes = principal.type === 'agent' ? principal.scopes : [];
         const write = scope.replace(/\.read$/, '.write');
-        if (![ADMIN_SCOPE, scope, write].some((s) => scopes.includes(s))) {
+        if (![ADMIN_SCOPE, scope, write].some((s) => principal.scopes.includes(s))) {
           reply.header(
             'www-authenticate',
             `${presented.scheme} error="insufficient_scope", scope="${scope}"`,
