@@ -122,7 +122,8 @@ export function createKeyService(deps: Deps) {
       const header = Buffer.from(JSON.stringify({ alg: s.alg, kid: s.kid, typ })).toString('base64url');
       const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
       const input = `${header}.${body}`;
-      return `${input}.${signJws(s.alg, s.key, Buffer.from(input)).toString('base64url')}`;
+      const signature = await signJws(s.alg, s.key, Buffer.from(input));
+      return `${input}.${signature.toString('base64url')}`;
     },
 
     /**
