@@ -12,7 +12,10 @@ import {
   ROOT,
   spawnNode,
   stop,
+  THROUGHPUT_HEAD,
+  type Throughput,
   table,
+  throughputCells,
   waitFor200,
 } from './lib.js';
 
@@ -23,12 +26,7 @@ export interface LoadSettings {
 }
 export const DEFAULT_LOAD: LoadSettings = { connections: 10, warmupSeconds: 2, seconds: 10 };
 
-export interface HealthzResult {
-  target: string;
-  reqPerSec: number;
-  p50Ms: number;
-  p99Ms: number;
-  requests: number;
+export interface HealthzResult extends Throughput {
   /** Non-2xx answers plus connection errors and timeouts; should be 0. */
   failures: number;
 }
@@ -105,13 +103,10 @@ export async function runHealthz(
 export function healthzTable(results: HealthzResult[]): string {
   const base = results[0]?.reqPerSec ?? NaN;
   return table(
-    ['server', 'req/s (mean)', 'p50 (ms)', 'p99 (ms)', 'requests', 'failures', 'vs bare Fastify'],
+    ['server', ...THROUGHPUT_HEAD, 'failures', 'vs bare Fastify'],
     results.map((r) => [
       r.target,
-      r.reqPerSec.toFixed(0),
-      String(r.p50Ms),
-      String(r.p99Ms),
-      String(r.requests),
+      ...throughputCells(r),
       String(r.failures),
       `${((r.reqPerSec / base) * 100).toFixed(0)}%`,
     ]),

@@ -1,13 +1,18 @@
-// Shared helpers: start a server as a child process, wait for it, read its memory, stop it.
+// Shared helpers: start a server as a child process, wait for it, read its memory, stop it; a
+// throwaway PostgreSQL database; the columns every throughput table shares.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const GATEHOUSE_BIN = join(ROOT, 'server/bin/gatehouse.js');
+export const PG_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+export const REDIS_URL = 'redis://127.0.0.1:6379';
 
 export interface Child {
   proc: ChildProcess;
@@ -88,6 +93,23 @@ export async function stop(child: Child, timeoutMs = 15_000): Promise<void> {
   clearTimeout(timer);
 }
 
+/** Runs fn with the URL of a new empty PostgreSQL database, dropped afterwards whatever fn did. */
+export async function withPostgresDatabase<T>(fn: (url: string) => Promise<T>): Promise<T> {
+  const name = `gh_bench_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
+  await admin.connect();
+  try {
+    await admin.query(`create database ${name}`);
+    try {
+      return await fn(`postgres://postgres@127.0.0.1:5432/${name}`);
+    } finally {
+      await admin.query(`drop database if exists ${name} with (force)`);
+    }
+  } finally {
+    await admin.end();
+  }
+}
+
 export function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
@@ -105,3 +127,21 @@ export function table(head: string[], rows: string[][]): string {
 export function isMain(moduleUrl: string): boolean {
   return process.argv[1] !== undefined && fileURLToPath(moduleUrl) === process.argv[1];
 }
+
+/** What a load run measured against one target, as every throughput table shows it. */
+export interface Throughput {
+  target: string;
+  reqPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  requests: number;
+}
+
+/** The columns after the target's name that every throughput table starts with, and their cells. */
+export const THROUGHPUT_HEAD = ['req/s (mean)', 'p50 (ms)', 'p99 (ms)', 'requests'];
+export const throughputCells = (r: Throughput) => [
+  r.reqPerSec.toFixed(0),
+  String(r.p50Ms),
+  String(r.p99Ms),
+  String(r.requests),
+];

@@ -3,21 +3,19 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import {
   freePort,
   GATEHOUSE_BIN,
   isMain,
   median,
   memoryMiB,
+  REDIS_URL,
   spawnNode,
   stop,
   table,
   waitFor200,
+  withPostgresDatabase,
 } from './lib.js';
-
-const PG_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
-const REDIS_URL = 'redis://127.0.0.1:6379';
 
 export const STARTUP_MODES = {
   embeddedFirst: 'embedded (PGlite), first start: empty data dir',
@@ -46,22 +44,6 @@ async function startOnce(mode: StartupMode, env: Record<string, string>): Promis
   }
 }
 
-async function withDatabase<T>(fn: (url: string) => Promise<T>): Promise<T> {
-  const name = `gh_bench_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
-  await admin.connect();
-  try {
-    await admin.query(`create database ${name}`);
-    try {
-      return await fn(`postgres://postgres@127.0.0.1:5432/${name}`);
-    } finally {
-      await admin.query(`drop database if exists ${name} with (force)`);
-    }
-  } finally {
-    await admin.end();
-  }
-}
-
 /** Each repetition: a fresh data dir started twice, then a fresh PostgreSQL database. */
 export async function runStartup(
   repetitions = 3,
@@ -83,7 +65,7 @@ export async function runStartup(
     }
     const prefix = `gh_bench_${randomBytes(4).toString('hex')}:`;
     record(
-      await withDatabase((url) =>
+      await withPostgresDatabase((url) =>
         startOnce('postgres', {
           DATABASE_URL: url,
           REDIS_URL,

@@ -17,10 +17,23 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from 'jose';
 import pg from 'pg';
-import { freePort, GATEHOUSE_BIN, isMain, ROOT, spawnNode, stop, table, waitFor200 } from './lib.js';
+import {
+  freePort,
+  GATEHOUSE_BIN,
+  isMain,
+  PG_ADMIN_URL,
+  REDIS_URL,
+  ROOT,
+  spawnNode,
+  stop,
+  THROUGHPUT_HEAD,
+  type Throughput,
+  table,
+  throughputCells,
+  waitFor200,
+  withPostgresDatabase,
+} from './lib.js';
 
-const PG_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
-const REDIS_URL = 'redis://127.0.0.1:6379';
 const SCOPE = 'bench:read';
 const ADMIN = { email: 'bench@gatehouse.local', password: 'bench-password-0123456789' };
 
@@ -36,12 +49,7 @@ export const TOKEN_LOAD = {
 /** The issue's targets, for this 2-core kind of machine. */
 export const TARGETS = { vsOidcProvider: 2, vsCeiling: 0.6, p99Ms: 25 };
 
-export interface LoadResult {
-  target: string;
-  reqPerSec: number;
-  p50Ms: number;
-  p99Ms: number;
-  requests: number;
+export interface LoadResult extends Throughput {
   non2xx: number;
   /** Connection errors and timeouts. */
   errors: number;
@@ -103,22 +111,6 @@ async function clientOf(base: string, admin: string, name: string, scopes: strin
   const agent = await call(base, '/v1/agents', { name, allowed_scopes: scopes }, admin);
   const cred = await call(base, `/v1/agents/${agent.id}/credentials`, { type: 'client_secret' }, admin);
   return { clientId: cred.client_id ?? '', clientSecret: cred.client_secret ?? '' };
-}
-
-async function withPostgresDatabase<T>(fn: (url: string) => Promise<T>): Promise<T> {
-  const name = `gh_bench_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
-  await admin.connect();
-  try {
-    await admin.query(`create database ${name}`);
-    try {
-      return await fn(`postgres://postgres@127.0.0.1:5432/${name}`);
-    } finally {
-      await admin.query(`drop database if exists ${name} with (force)`);
-    }
-  } finally {
-    await admin.end();
-  }
 }
 
 interface GatehouseResults {
@@ -347,13 +339,10 @@ export function tokenTables(run: TokenRun) {
     ...[run.embedded.introspection, run.postgres.introspection].filter((r) => typeof r !== 'string'),
   ];
   const throughput = table(
-    ['target', 'req/s (mean)', 'p50 (ms)', 'p99 (ms)', 'requests', 'non-2xx', 'errors', 'vs best ceiling'],
+    ['target', ...THROUGHPUT_HEAD, 'non-2xx', 'errors', 'vs best ceiling'],
     rows.map((r) => [
       r.target,
-      r.reqPerSec.toFixed(0),
-      String(r.p50Ms),
-      String(r.p99Ms),
-      String(r.requests),
+      ...throughputCells(r),
       String(r.non2xx),
       String(r.errors),
       pct(r.reqPerSec / ceilingBest),
