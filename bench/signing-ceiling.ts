@@ -1,6 +1,7 @@
 // The ceiling for bench/token.ts: Fastify 5 (no plugins, no logger) answering a token request by
 // signing the claims Gatehouse puts in an access token, with nothing else: no client
-// authentication, no lookups, no audit. Two signers: jose's SignJWT and node:crypto's Ed25519.
+// authentication, no lookups, no audit. Signers: jose's SignJWT and node:crypto's Ed25519, the
+// latter both on the request thread and on libuv's thread pool.
 import { generateKeyPairSync, randomUUID, sign } from 'node:crypto';
 import Fastify from 'fastify';
 import { SignJWT } from 'jose';
@@ -55,6 +56,18 @@ app.post('/token/crypto', async (request) => {
   const scope = scopeOf(request.body);
   const input = `${header}.${Buffer.from(JSON.stringify(claims(scope))).toString('base64url')}`;
   return answer(`${input}.${sign(null, Buffer.from(input), privateKey).toString('base64url')}`, scope);
+});
+
+// The same, with the signature made on libuv's thread pool (Gatehouse's path since the
+// token-path work): the request thread serves others meanwhile.
+const signAsync = (input: string) =>
+  new Promise<Buffer>((resolve, reject) =>
+    sign(null, Buffer.from(input), privateKey, (err, signature) => (err ? reject(err) : resolve(signature))),
+  );
+app.post('/token/crypto-async', async (request) => {
+  const scope = scopeOf(request.body);
+  const input = `${header}.${Buffer.from(JSON.stringify(claims(scope))).toString('base64url')}`;
+  return answer(`${input}.${(await signAsync(input)).toString('base64url')}`, scope);
 });
 
 app.get('/healthz', async () => ({ status: 'ok' }));

@@ -15,8 +15,9 @@ import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
-import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from 'jose';
+import type { JSONWebKeySet } from 'jose';
 import pg from 'pg';
+import { createTokenVerifier } from '../sdk/src/index.js';
 import {
   freePort,
   GATEHOUSE_BIN,
@@ -188,26 +189,17 @@ export interface Verification {
 type Verify = (token: string) => Promise<unknown>;
 
 /**
- * The SDK's verifier (sdk/src/agent/verifier.ts) with the key set pinned, as a resource server
- * would hold it after its first fetch; jose's jwtVerify with a local JWKS if the SDK is not built.
- * Either way the JWKS is fetched before timing, so this counts verification, not fetching.
+ * The SDK's verifier (sdk/src/agent/verifier.ts, run from source) with the key set pinned, as a
+ * resource server would hold it after its first fetch. The JWKS is fetched before timing, so
+ * this counts verification, not fetching.
  */
 async function verifierFor(base: string): Promise<{ name: string; verify: Verify }> {
   const jwks = (await (await fetch(`${base}/.well-known/jwks.json`)).json()) as JSONWebKeySet;
   const meta = (await (await fetch(`${base}/.well-known/oauth-authorization-server`)).json()) as {
     issuer: string;
   };
-  const issuer = meta.issuer;
-  const sdk = await import('@gatehouse/sdk').catch(() => undefined);
-  if (typeof sdk?.createTokenVerifier === 'function') {
-    const verifier = sdk.createTokenVerifier({ issuer, jwks });
-    return { name: 'SDK createTokenVerifier, pinned JWKS', verify: (token) => verifier.verify(token) };
-  }
-  const keys = createLocalJWKSet(jwks);
-  return {
-    name: 'jose jwtVerify, local JWKS (the SDK is not built: npm run build -w sdk)',
-    verify: (token) => jwtVerify(token, keys, { issuer, typ: 'at+jwt' }),
-  };
+  const verifier = createTokenVerifier({ issuer: meta.issuer, jwks });
+  return { name: 'SDK createTokenVerifier, pinned JWKS', verify: (token) => verifier.verify(token) };
 }
 
 /** Verifications per second in this process, 50 in flight, warm-up then the measured window. */
@@ -266,6 +258,7 @@ async function benchCeiling(): Promise<LoadResult[]> {
     for (const [signer, label] of [
       ['jose', 'jose SignJWT'],
       ['crypto', 'node:crypto sign'],
+      ['crypto-async', 'node:crypto sign on the thread pool'],
     ] as const) {
       const req: Request = {
         url: `${child.url}/token/${signer}`,
