@@ -1,92 +1,21 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshDatabase } from './harness.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { cli } from './cli-fixture.js';
 
-const MAIN = new URL('../src/main.ts', import.meta.url).pathname;
+const { run, startNode } = cli('cli');
 
-let env: Record<string, string>;
-let cleanup: () => Promise<void>;
-
-beforeAll(async () => {
-  const dataDir = await mkdtemp(join(tmpdir(), 'gatehouse-cli-'));
-  const db = process.env.DATABASE_URL ? await freshDatabase() : undefined;
-  env = {
-    PATH: process.env.PATH ?? '',
-    GATEHOUSE_DATA_DIR: dataDir,
-    PORT: '0',
-    LOG_LEVEL: 'info',
-    GATEHOUSE_SHUTDOWN_TIMEOUT_MS: '5000',
-    ...(db ? { ...db.env, GATEHOUSE_MASTER_KEY: randomBytes(32).toString('base64url') } : {}),
-  };
-  cleanup = async () => {
-    await db?.drop();
-    await rm(dataDir, { recursive: true, force: true });
-  };
-});
-afterAll(() => cleanup());
-
-function gatehouse(args: string[], extraEnv: Record<string, string> = {}) {
-  return spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
-    env: { ...env, ...extraEnv },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-}
-
-async function run(args: string[], opts: { env?: Record<string, string>; stdin?: string } = {}) {
-  const child = gatehouse(args, opts.env);
-  child.stdin.end(opts.stdin ?? '');
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => {
-    stdout += d;
-  });
-  child.stderr.on('data', (d) => {
-    stderr += d;
-  });
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-  return { code, stdout, stderr };
-}
-
-/** Starts `gatehouse start` and resolves with its URL once /readyz answers 200. */
-async function startNode(): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const child = gatehouse(['start']);
-  let output = '';
-  child.stdout?.on('data', (d) => {
-    output += d;
-  });
-  child.stderr?.on('data', (d) => {
-    output += d;
-  });
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    const url = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1];
-    if (url) {
-      const ready = await fetch(`${url}/readyz`).then(
-        (r) => r.status,
-        () => 0,
-      );
-      if (ready === 200) return { child, url, output: () => output };
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`gatehouse did not become ready:\n${output}`);
-}
-
-const exited = (child: ChildProcess) =>
-  new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+/** The admin password the first start printed; no later start may print it again. */
+let password: string | undefined;
 
 // Each command is a fresh Node process opening the database: seconds each, more under load.
 describe('gatehouse CLI', { timeout: 120_000 }, () => {
   it('explains every command with --help', async () => {
     const top = await run(['--help']);
     expect(top.code).toBe(0);
-    for (const cmd of ['start', 'migrate', 'users']) expect(top.stdout).toContain(cmd);
+    for (const cmd of ['start', 'migrate', 'users', 'keys', 'agents', 'credentials', 'token']) {
+      expect(top.stdout).toContain(cmd);
+    }
     const create = await run(['users', 'create', '--help']);
     expect(create.stdout).toContain('--email');
     expect(create.stdout).toContain('--role');
@@ -107,9 +36,9 @@ describe('gatehouse CLI', { timeout: 120_000 }, () => {
     expect(second.stdout).toContain('database is up to date');
   });
 
-  it('prints a generated admin password on first start only, and it works', async () => {
+  it('prints a generated admin password on first start, and it works', async () => {
     const node = await startNode();
-    const password = /password: {2}(\S+) {3}\(shown once/.exec(node.output())?.[1];
+    password = /password: {2}(\S+) {3}\(shown once/.exec(node.output())?.[1];
     expect(password).toBeTruthy();
     const login = await fetch(`${node.url}/v1/auth/login`, {
       method: 'POST',
@@ -117,14 +46,7 @@ describe('gatehouse CLI', { timeout: 120_000 }, () => {
       body: JSON.stringify({ email: 'admin@gatehouse.local', password }),
     });
     expect(login.status).toBe(200);
-    node.child.kill('SIGTERM');
-    expect(await exited(node.child)).toBe(0);
-
-    const again = await startNode();
-    expect(again.output()).not.toContain('shown once');
-    expect(again.output()).not.toContain(password);
-    again.child.kill('SIGTERM');
-    expect(await exited(again.child)).toBe(0);
+    expect(await node.stop()).toBe(0);
   });
 
   it('creates and lists users', async () => {
@@ -172,28 +94,31 @@ describe('gatehouse CLI', { timeout: 120_000 }, () => {
     );
   });
 
-  it('finishes an in-flight request on SIGTERM, then exits 0', async () => {
+  // One later start serves both checks: each start is a full boot of the server, seconds of the run.
+  it('a later start prints no password; it finishes an in-flight request on SIGTERM, then exits 0', async () => {
     const node = await startNode();
+    expect(node.output()).not.toContain('shown once');
+    expect(node.output()).not.toContain(password);
     const body = JSON.stringify({ email: 'piped@example.com', password: 'a chosen password' });
+    const req = request(`${node.url}/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+    });
     const answered = new Promise<number>((resolve, reject) => {
-      const req = request(`${node.url}/v1/auth/login`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-      });
       req.on('response', (res) => {
         res.resume();
         resolve(res.statusCode ?? 0);
       });
       req.on('error', reject);
-      // Half the body now, the rest after the signal: the request is in flight during shutdown.
-      req.write(body.slice(0, 10));
-      setTimeout(() => {
-        node.child.kill('SIGTERM');
-        setTimeout(() => req.end(body.slice(10)), 300);
-      }, 200);
     });
+    // Half the body now, the rest after the signal: the request is in flight during shutdown.
+    req.write(body.slice(0, 10));
+    await sleep(200);
+    const stopped = node.stop();
+    await sleep(300);
+    req.end(body.slice(10));
     expect(await answered).toBe(200);
-    expect(await exited(node.child)).toBe(0);
+    expect(await stopped).toBe(0);
     expect(node.output()).toContain('shutdown complete');
     await expect(fetch(`${node.url}/healthz`)).rejects.toThrow();
   });
