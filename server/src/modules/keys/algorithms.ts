@@ -22,16 +22,12 @@ export const loadPrivateKey = (der: Buffer): KeyObject =>
 
 /**
  * Signs JWS input with node:crypto directly: for Ed25519 it is several times faster than a
- * general JOSE library on the token hot path (see bench/RESULTS.md). The signature is made on
- * libuv's thread pool, so the request thread goes on serving while it is computed.
+ * general JOSE library on the token hot path (see bench/RESULTS.md).
  */
-export function signJws(alg: Algorithm, key: KeyObject, input: Buffer): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const done = (err: Error | null, signature: Buffer) => (err ? reject(err) : resolve(signature));
-    if (alg === 'EdDSA') sign(null, input, key, done);
-    else if (alg === 'ES256') sign('sha256', input, { key, dsaEncoding: 'ieee-p1363' }, done);
-    else sign('sha256', input, key, done);
-  });
+export function signJws(alg: Algorithm, key: KeyObject, input: Buffer): Buffer {
+  if (alg === 'EdDSA') return sign(null, input, key);
+  if (alg === 'ES256') return sign('sha256', input, { key, dsaEncoding: 'ieee-p1363' });
+  return sign('sha256', input, key);
 }
 
 /** Verifies a JWS signature made by signJws, with the public half of the key. */

@@ -122,8 +122,7 @@ export function createKeyService(deps: Deps) {
       const header = Buffer.from(JSON.stringify({ alg: s.alg, kid: s.kid, typ })).toString('base64url');
       const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
       const input = `${header}.${body}`;
-      const signature = await signJws(s.alg, s.key, Buffer.from(input));
-      return `${input}.${signature.toString('base64url')}`;
+      return `${input}.${signJws(s.alg, s.key, Buffer.from(input)).toString('base64url')}`;
     },
 
     /**
