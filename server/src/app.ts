@@ -25,6 +25,7 @@ import { createGuards } from './platform/http/auth.js';
 import { createMetrics, registerMetrics } from './platform/http/metrics.js';
 import { registerOpenApi } from './platform/http/openapi.js';
 import { registerProblemHandlers, sendProblem } from './platform/http/problem.js';
+import { RequestLog } from './platform/http/request-log.js';
 import { registerSecurityHeaders } from './platform/http/security-headers.js';
 import { newId } from './platform/ids.js';
 import type { Runtime } from './runtime.js';
@@ -46,8 +47,7 @@ export async function buildApp(runtime: Runtime): Promise<ZApp> {
     // pino's Logger is a FastifyBaseLogger; the generics differ only in optional members.
     loggerInstance: runtime.log as FastifyBaseLogger,
     bodyLimit: config.bodyLimitBytes,
-    // One line per request, written when it completes (below), instead of Fastify's two.
-    disableRequestLogging: true,
+    logController: new RequestLog(),
     trustProxy: config.trustProxy,
     // A caller's request id is kept when it is sane, so one id follows a call across services.
     genReqId: (req) => {
@@ -62,17 +62,6 @@ export async function buildApp(runtime: Runtime): Promise<ZApp> {
   app.removeContentTypeParser('text/plain');
 
   registerProblemHandlers(app);
-  app.addHook('onResponse', (request, reply, done) => {
-    request.log.info(
-      {
-        req: { method: request.method, url: request.url, remoteAddress: request.ip },
-        res: { statusCode: reply.statusCode },
-        responseTime: reply.elapsedTime,
-      },
-      'request completed',
-    );
-    done();
-  });
   const metrics = createMetrics();
   registerMetrics(app, metrics);
   app.addHook('onRequest', async (request, reply) => {
