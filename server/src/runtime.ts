@@ -104,7 +104,7 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
     nonceKey: deriveKey(masterKey, 'dpop-nonce/v1'),
     requireNonce: config.dpop.requireNonce,
   });
-  const delegations = createDelegationService({ db, clock, audit, agents, orgs });
+  const delegations = createDelegationService({ db, store, log, clock, audit, agents, orgs });
   const revocations = createRevocationList({ db, store, clock, log });
   const verifier = createAccessTokenVerifier({
     clock,
@@ -113,6 +113,7 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
     revocations,
     agents,
     credentials,
+    delegations,
   });
   const exchange = createTokenExchange({ tokens, verifier, auth, delegations });
   const lifecycle = createTokenLifecycle({ db, clock, audit, verifier, revocations, agents });
@@ -206,6 +207,7 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
       await agents.start();
       await credentials.start();
       await resources.start();
+      await delegations.start();
       state.ready = true;
       scheduleKeyRotation();
       return true;

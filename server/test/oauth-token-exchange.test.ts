@@ -174,6 +174,31 @@ describe('token exchange (RFC 8693)', () => {
   });
 });
 
+describe('revoking a grant', () => {
+  it('ends the tokens issued under it at once, and those exchanged from them', async () => {
+    const subj = await newClient({ allowed_scopes: ['docs:read'] });
+    const first = await newClient({ allowed_scopes: ['docs:read', 'gatehouse:agents.read'] });
+    const second = await newClient({ allowed_scopes: ['docs:read'] });
+    const g1 = await grant({ actor_agent_id: first.agentId, subject: { type: 'agent', id: subj.agentId } });
+    await grant({
+      actor_agent_id: second.agentId,
+      subject: { type: 'agent', id: subj.agentId },
+      max_depth: 2,
+    });
+    const delegated = (await exchange(first, await subj.token())).body.access_token;
+    const chained = (await exchange(second, delegated)).body.access_token;
+    expect((await introspect(delegated)).body.active).toBe(true);
+    expect((await introspect(chained)).body.active).toBe(true);
+    // A token the grant did not issue lives on.
+    const own = await first.token();
+
+    expect((await api.del(`/v1/delegations/${g1.id}`, admin)).status).toBe(204);
+    expect((await introspect(delegated)).body).toEqual({ active: false });
+    expect((await introspect(chained)).body).toEqual({ active: false });
+    expect((await introspect(own)).body.active).toBe(true);
+  });
+});
+
 describe('/v1/delegations', () => {
   it('validates grants, filters by status, revokes once, and isolates orgs', async () => {
     const self = await api.post(

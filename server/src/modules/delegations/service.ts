@@ -1,9 +1,12 @@
+import type { Logger } from 'pino';
 import type { Clock } from '../../platform/clock.js';
 import { actorOf, type Ctx, type Principal, userIdOf } from '../../platform/context.js';
 import type { Db, Trx } from '../../platform/db/database.js';
 import { badRequest, conflict, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import { decodeCursor, toPage } from '../../platform/pagination.js';
+import { createCoherentCache } from '../../platform/store/coherent-cache.js';
+import type { EphemeralStore } from '../../platform/store/store.js';
 import type { AgentService } from '../agents/service.js';
 import type { AuditService } from '../audit/service.js';
 import type { OrgService } from '../orgs/service.js';
@@ -13,11 +16,15 @@ import type { Delegation, SubjectType } from './tables.js';
 
 interface Deps {
   db: Db;
+  store: EphemeralStore;
+  log: Logger;
   clock: Clock;
   audit: AuditService;
   agents: Pick<AgentService, 'getRecord'>;
   orgs: Pick<OrgService, 'isMember'>;
 }
+
+const ID = /^dlg_[0-9a-z]{26}$/;
 
 const invalid = (field: string, message: string) =>
   badRequest('invalid_delegation', `The ${field} ${message}`, [{ field: `body.${field}`, message }]);
@@ -28,6 +35,20 @@ const invalid = (field: string, message: string) =>
  */
 export function createDelegationService(deps: Deps) {
   const { db, clock, audit } = deps;
+  // Every delegated token names its grants, and verification asks whether they still stand:
+  // from memory, dropped on every node when a grant is revoked.
+  const grants = createCoherentCache<{ revoked: boolean; expiresAt: number }>({
+    ...deps,
+    channel: 'delegations.changed',
+    missTtlMs: 5_000,
+    load: async (key) => {
+      const [orgId = '', id = ''] = key.split('/');
+      const d = await db.tenant(orgId, (trx) => repo.get(trx, orgId, id));
+      return d
+        ? { revoked: d.revoked_at !== null, expiresAt: d.expires_at?.getTime() ?? Number.POSITIVE_INFINITY }
+        : null;
+    },
+  });
 
   const record = (trx: Trx, ctx: Ctx<Principal>, d: Delegation, action: string) =>
     audit.record(trx, {
@@ -101,15 +122,28 @@ export function createDelegationService(deps: Deps) {
         return d;
       }),
 
-    /** Stops new exchanges under the grant at once; tokens already issued run to their expiry. */
-    revoke: (ctx: Ctx<Principal>, id: string) =>
-      db.tenant(ctx.principal.orgId, async (trx) => {
-        const d = await repo.get(trx, ctx.principal.orgId, id, { forUpdate: true });
+    /** Stops new exchanges under the grant, and every token issued under it, at once. */
+    async revoke(ctx: Ctx<Principal>, id: string) {
+      const orgId = ctx.principal.orgId;
+      await db.tenant(orgId, async (trx) => {
+        const d = await repo.get(trx, orgId, id, { forUpdate: true });
         if (!d) throw notFound('Delegation');
         if (d.revoked_at) throw conflict('delegation_revoked', 'The delegation is already revoked');
         const after = await repo.revoke(trx, d.org_id, id, clock.now());
         await record(trx, ctx, after, 'delegation.revoked');
-      }),
+      });
+      await grants.changed([`${orgId}/${id}`]);
+    },
+
+    /** Whether every grant a delegated token was issued under still stands (not revoked, not expired). */
+    async allActive(orgId: string, ids: readonly string[]): Promise<boolean> {
+      const now = clock.now().getTime();
+      const found = await Promise.all(ids.map((id) => (ID.test(id) ? grants.get(`${orgId}/${id}`) : null)));
+      return found.every((g) => g !== null && !g.revoked && g.expiresAt > now);
+    },
+
+    /** Subscribes this node to grant revocations made on any node; call once at start. */
+    start: () => grants.start(),
 
     /** The live grant letting `actorAgentId` act for the subject, if any (token exchange). */
     async findActive(orgId: string, actorAgentId: string, subjectType: SubjectType, subjectId: string) {

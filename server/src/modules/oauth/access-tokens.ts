@@ -1,6 +1,7 @@
 import type { Clock } from '../../platform/clock.js';
 import type { AgentService } from '../agents/service.js';
 import type { CredentialService } from '../credentials/service.js';
+import type { DelegationService } from '../delegations/service.js';
 import { verifyJws } from '../keys/algorithms.js';
 import type { KeyService } from '../keys/service.js';
 import type { RevocationList } from './revocations.js';
@@ -26,6 +27,8 @@ export interface AccessTokenClaims {
   org_id: string;
   act?: ActClaim;
   cnf?: { jkt: string };
+  /** The delegation grants a delegated token was issued under, outermost last. */
+  dlg?: string[];
 }
 
 /** Why a token is refused. Callers answer invalid_token (or inactive) whatever the reason. */
@@ -46,6 +49,7 @@ interface Deps {
   revocations: Pick<RevocationList, 'isRevoked'>;
   agents: Pick<AgentService, 'getActive'>;
   credentials: Pick<CredentialService, 'isClientLive'>;
+  delegations: Pick<DelegationService, 'allActive'>;
 }
 
 function json(part: string): Record<string, unknown> {
@@ -69,7 +73,8 @@ function claimsOf(p: Record<string, unknown>): AccessTokenClaims {
     isString(p.jti) &&
     isString(p.client_id) &&
     isString(p.scope) &&
-    isString(p.org_id);
+    isString(p.org_id) &&
+    (p.dlg === undefined || (Array.isArray(p.dlg) && p.dlg.every(isString)));
   if (!ok) throw new InvalidToken('a required claim is missing or malformed');
   return p as unknown as AccessTokenClaims;
 }
@@ -91,7 +96,7 @@ export function chainDepth(claims: Pick<AccessTokenClaims, 'act'>): number {
 /**
  * Verifies Gatehouse's own access tokens: the signature with the key the header names (from
  * memory), the claims, and that nothing behind the token has ended — not revoked, every agent
- * in it active, its client's credential live. One function for protected routes, introspection
+ * in it active, its client's credential live, every delegation grant it was issued under standing. One function for protected routes, introspection
  * and token exchange, so each refuses the same tokens.
  */
 export function createAccessTokenVerifier(deps: Deps) {
@@ -130,12 +135,14 @@ export function createAccessTokenVerifier(deps: Deps) {
     const now = clock.now().getTime() / 1000;
     if (claims.exp <= now - SKEW_SECONDS) return 'expired';
     if (claims.nbf > now + SKEW_SECONDS) return 'not yet valid';
-    const [revoked, clientLive, ...agents] = await Promise.all([
+    const [revoked, clientLive, grantsLive, ...agents] = await Promise.all([
       deps.revocations.isRevoked(claims.jti),
       deps.credentials.isClientLive(claims.org_id, claims.client_id),
+      claims.dlg ? deps.delegations.allActive(claims.org_id, claims.dlg) : true,
       ...agentsOf(claims).map((id) => deps.agents.getActive(claims.org_id, id)),
     ]);
     if (revoked) return 'revoked';
+    if (!grantsLive) return 'a delegation grant it was issued under is revoked or expired';
     if (agents.some((a) => a === null)) return 'an agent is suspended, archived or gone';
     if (!clientLive) return 'the credential is revoked or expired';
     return undefined;

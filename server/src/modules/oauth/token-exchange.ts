@@ -34,6 +34,8 @@ interface Subject {
   /** null: a signed-in user, limited only by the grant and the actor. */
   scopes: readonly string[] | null;
   act: ActClaim | undefined;
+  /** The grants the subject token was itself issued under (a chain), if any. */
+  dlg: string[];
   /** Epoch seconds: the delegated token ends no later than its subject token. */
   exp: number;
 }
@@ -58,6 +60,7 @@ export function createTokenExchange(deps: Deps) {
         id: user.userId,
         scopes: null,
         act: undefined,
+        dlg: [],
         exp: Math.floor(user.expiresAt.getTime() / 1000),
       };
     }
@@ -69,6 +72,7 @@ export function createTokenExchange(deps: Deps) {
         id: claims.sub,
         scopes: claims.scope.split(' ').filter(Boolean),
         act: claims.act,
+        dlg: claims.dlg ?? [],
         exp: claims.exp,
       };
     } catch (err) {
@@ -131,6 +135,7 @@ export function createTokenExchange(deps: Deps) {
         resource: params.resource,
         notAfter: subject.exp,
         act,
+        dlg: [...subject.dlg, grant.id],
         jkt: params.jkt,
         grant: TOKEN_EXCHANGE_GRANT,
         action: 'token.exchanged',

@@ -49,6 +49,8 @@ export interface Issuance {
   /** Epoch seconds the token must not outlive (a delegated token ends with its subject token). */
   notAfter?: number;
   act?: ActClaim;
+  /** The delegation grants the token is issued under (token exchange), outermost last. */
+  dlg?: string[];
   /** RFC 9449 §6: the thumbprint of the DPoP key the token is bound to. */
   jkt?: string | undefined;
   grant: string;
@@ -99,6 +101,7 @@ export function createTokenService(deps: Deps) {
       org_id: client.orgId,
       ...(i.act ? { act: i.act } : {}),
       ...(i.jkt ? { cnf: { jkt: i.jkt } } : {}),
+      ...(i.dlg ? { dlg: i.dlg } : {}),
     };
     const accessToken = await deps.keys.sign(client.orgId, 'at+jwt', { ...claims });
     const event: AuditEvent = {
