@@ -52,7 +52,7 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
   const audit = createAuditService();
   const auditCommits = createAuditGroupCommit({ db, audit });
   const users = createUserService(db);
-  const orgs = createOrgService({ db, audit, clock });
+  const orgs = createOrgService({ db, audit, clock, store, log });
   const auth = createAuthService({
     db,
     store,
@@ -114,6 +114,7 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
     agents,
     credentials,
     delegations,
+    orgs,
   });
   const exchange = createTokenExchange({ tokens, verifier, auth, delegations });
   const lifecycle = createTokenLifecycle({ db, clock, audit, verifier, revocations, agents });
@@ -208,6 +209,7 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
       await credentials.start();
       await resources.start();
       await delegations.start();
+      await orgs.start();
       state.ready = true;
       scheduleKeyRotation();
       return true;

@@ -174,6 +174,19 @@ describe('token exchange (RFC 8693)', () => {
   });
 });
 
+describe('a token acting for a user', () => {
+  it('ends when the user is removed from the org', async () => {
+    const member = await api.addMember(admin, 'tx-member@example.com', 'member');
+    const memberId = (await api.get('/v1/auth/session', member.token)).body.user.id;
+    await grant({ actor_agent_id: actorB.agentId, subject: { type: 'user', id: memberId } });
+    const r = await exchange(actorB, member.token);
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect((await introspect(r.body.access_token)).body.active).toBe(true);
+    expect((await api.del(`/v1/users/${memberId}`, admin)).status).toBe(204);
+    expect((await introspect(r.body.access_token)).body).toEqual({ active: false });
+  });
+});
+
 describe('revoking a grant', () => {
   it('ends the tokens issued under it at once, and those exchanged from them', async () => {
     const subj = await newClient({ allowed_scopes: ['docs:read'] });

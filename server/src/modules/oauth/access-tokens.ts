@@ -4,6 +4,7 @@ import type { CredentialService } from '../credentials/service.js';
 import type { DelegationService } from '../delegations/service.js';
 import { verifyJws } from '../keys/algorithms.js';
 import type { KeyService } from '../keys/service.js';
+import type { OrgService } from '../orgs/service.js';
 import type { RevocationList } from './revocations.js';
 
 /** An actor in a delegation chain (RFC 8693 §4.1): who acted, and who it acted for before. */
@@ -50,6 +51,7 @@ interface Deps {
   agents: Pick<AgentService, 'getActive'>;
   credentials: Pick<CredentialService, 'isClientLive'>;
   delegations: Pick<DelegationService, 'allActive'>;
+  orgs: Pick<OrgService, 'isCurrentMember'>;
 }
 
 function json(part: string): Record<string, unknown> {
@@ -135,14 +137,16 @@ export function createAccessTokenVerifier(deps: Deps) {
     const now = clock.now().getTime() / 1000;
     if (claims.exp <= now - SKEW_SECONDS) return 'expired';
     if (claims.nbf > now + SKEW_SECONDS) return 'not yet valid';
-    const [revoked, clientLive, grantsLive, ...agents] = await Promise.all([
+    const [revoked, clientLive, grantsLive, userLive, ...agents] = await Promise.all([
       deps.revocations.isRevoked(claims.jti),
       deps.credentials.isClientLive(claims.org_id, claims.client_id),
       claims.dlg ? deps.delegations.allActive(claims.org_id, claims.dlg) : true,
+      claims.sub.startsWith('usr_') ? deps.orgs.isCurrentMember(claims.org_id, claims.sub) : true,
       ...agentsOf(claims).map((id) => deps.agents.getActive(claims.org_id, id)),
     ]);
     if (revoked) return 'revoked';
     if (!grantsLive) return 'a delegation grant it was issued under is revoked or expired';
+    if (!userLive) return 'the user it acts for no longer belongs to the organization';
     if (agents.some((a) => a === null)) return 'an agent is suspended, archived or gone';
     if (!clientLive) return 'the credential is revoked or expired';
     return undefined;

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
 import type { Clock } from '../../platform/clock.js';
 import type { Ctx, RequestMeta } from '../../platform/context.js';
 import type { Db, Trx } from '../../platform/db/database.js';
@@ -6,8 +7,12 @@ import type { Role } from '../../platform/db/tables.js';
 import { conflict, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import { decodeCursor, toPage } from '../../platform/pagination.js';
+import { createCoherentCache } from '../../platform/store/coherent-cache.js';
+import type { EphemeralStore } from '../../platform/store/store.js';
 import type { AuditService } from '../audit/service.js';
 import { orgsRepo as repo } from './repo.js';
+
+const USER_ID = /^usr_[0-9a-z]{26}$/;
 
 function slugify(name: string): string {
   const base = name
@@ -20,8 +25,29 @@ function slugify(name: string): string {
 }
 
 /** Organizations (tenants) and who belongs to them with which role. */
-export function createOrgService(deps: { db: Db; audit: AuditService; clock: Clock }) {
+export function createOrgService(deps: {
+  db: Db;
+  audit: AuditService;
+  clock: Clock;
+  store: EphemeralStore;
+  log: Logger;
+}) {
   const { db, audit, clock } = deps;
+  // Membership as token verification needs it (a token acting for a user lives while the user
+  // belongs to the org): from memory, dropped on every node when a member is removed.
+  const members = createCoherentCache<true>({
+    ...deps,
+    channel: 'members.changed',
+    missTtlMs: 5_000,
+    load: async (key) => {
+      const [orgId = '', userId = ''] = key.split('/');
+      return (await db.tenant(orgId, (trx) =>
+        repo.members(trx, orgId).where('u.id', '=', userId).executeTakeFirst(),
+      ))
+        ? true
+        : null;
+    },
+  });
 
   async function memberOrThrow(trx: Trx, orgId: string, userId: string) {
     const member = await repo.members(trx, orgId).where('u.id', '=', userId).executeTakeFirst();
@@ -128,9 +154,16 @@ export function createOrgService(deps: { db: Db; audit: AuditService; clock: Clo
         return { ...before, role };
       }),
 
-    /** Removes a member from the org and ends their sessions in it at once. */
-    removeMember: (ctx: Ctx, userId: string) =>
-      db.tenant(ctx.principal.orgId, async (trx) => {
+    /** Whether the user belongs to the org now, answered from memory (token verification). */
+    isCurrentMember: async (orgId: string, userId: string) =>
+      USER_ID.test(userId) && (await members.get(`${orgId}/${userId}`)) === true,
+
+    /** Subscribes this node to membership removals made on any node; call once at start. */
+    start: () => members.start(),
+
+    /** Removes a member from the org and ends their sessions (and tokens acting for them) at once. */
+    removeMember: async (ctx: Ctx, userId: string) => {
+      await db.tenant(ctx.principal.orgId, async (trx) => {
         const orgId = ctx.principal.orgId;
         const before = await memberOrThrow(trx, orgId, userId);
         if (before.role === 'admin') await assertKeepsAnAdmin(trx, orgId, userId);
@@ -144,7 +177,9 @@ export function createOrgService(deps: { db: Db; audit: AuditService; clock: Clo
           details: { role: before.role },
           meta: ctx.meta,
         });
-      }),
+      });
+      await members.changed([`${ctx.principal.orgId}/${userId}`]);
+    },
   };
 }
 export type OrgService = ReturnType<typeof createOrgService>;
