@@ -20,6 +20,13 @@ import type {
 import type { CreateCredentialInput, Credential, IssuedCredential } from './credentials/types';
 import type { CreateDelegationInput, Delegation, DelegationStatus } from './delegations/types';
 import type { KeyAlgorithm, SigningKey } from './keys/types';
+import type {
+  AccessToken,
+  CreateAccessTokenInput,
+  CreatedAccessToken,
+  RegistrationSettings,
+  RegistrationSettingsInput,
+} from './registration/types';
 
 export type {
   Agent,
@@ -265,4 +272,13 @@ export const api = {
     request<Page<Delegation>>('GET', `/v1/delegations${query({ ...filters, limit, cursor })}`),
   createDelegation: (input: CreateDelegationInput) => request<Delegation>('POST', '/v1/delegations', input),
   revokeDelegation: (id: string) => request<void>('DELETE', `/v1/delegations/${enc(id)}`),
+
+  getRegistrationSettings: () => request<RegistrationSettings>('GET', '/v1/registration'),
+  updateRegistrationSettings: (input: RegistrationSettingsInput) =>
+    request<RegistrationSettings>('PUT', '/v1/registration', input),
+  listRegistrationTokens: (cursor?: string | null, limit = 50) =>
+    request<Page<AccessToken>>('GET', `/v1/registration/tokens${query({ limit, cursor })}`),
+  createRegistrationToken: (input: CreateAccessTokenInput) =>
+    request<CreatedAccessToken>('POST', '/v1/registration/tokens', input),
+  revokeRegistrationToken: (id: string) => request<void>('DELETE', `/v1/registration/tokens/${enc(id)}`),
 };

@@ -6,9 +6,10 @@ import { AgentDetailPage } from './pages/AgentDetailPage';
 import { AgentsPage } from './pages/AgentsPage';
 import { DelegationsPage } from './pages/DelegationsPage';
 import { HomePage } from './pages/HomePage';
+import { RegistrationPage } from './pages/RegistrationPage';
 import { SigningKeysPage } from './pages/SigningKeysPage';
 import { UsersPage } from './pages/UsersPage';
-import { BotIcon, HandoffIcon, HomeIcon, KeyIcon, UserIcon, UsersIcon } from './ui/icons';
+import { BotIcon, ClipboardIcon, HandoffIcon, HomeIcon, KeyIcon, UserIcon, UsersIcon } from './ui/icons';
 
 export interface NavItem {
   /** Path under the /console basename; '/' is the index page. */
@@ -39,6 +40,13 @@ export const NAV_ITEMS: readonly NavItem[] = [
     minRole: 'admin',
   },
   { path: '/users', label: 'Users & roles', icon: UsersIcon, element: <UsersPage /> },
+  {
+    path: '/registration',
+    label: 'Client registration',
+    icon: ClipboardIcon,
+    element: <RegistrationPage />,
+    minRole: 'admin',
+  },
   { path: '/keys', label: 'Signing keys', icon: KeyIcon, element: <SigningKeysPage />, minRole: 'admin' },
   { path: '/account', label: 'Account', icon: UserIcon, element: <AccountPage /> },
 ];

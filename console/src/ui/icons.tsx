@@ -146,6 +146,13 @@ export const ChevronLeftIcon = (p: IconProps) => (
   </Icon>
 );
 
+export const ClipboardIcon = (p: IconProps) => (
+  <Icon {...p}>
+    <rect x="5" y="4" width="14" height="17" rx="2" />
+    <path d="M9 4V3h6v1M9 11h6M9 15h4" />
+  </Icon>
+);
+
 export const LogoMark = (p: IconProps) => (
   <svg viewBox="0 0 32 32" width="28" height="28" aria-hidden="true" focusable="false" {...p}>
     <rect width="32" height="32" rx="8" fill="var(--color-primary)" />
