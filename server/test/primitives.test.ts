@@ -102,3 +102,15 @@ describe('newId within one millisecond', () => {
     expect(new Set(ids).size).toBe(500);
   });
 });
+
+describe('newId with ids of other kinds in between', () => {
+  it('keeps one kind in order at a standing instant, whatever other clocks stamp meanwhile', () => {
+    const at = Date.UTC(2026, 6, 1);
+    const ids: string[] = [];
+    for (let i = 0; i < 200; i++) {
+      newId('req'); // the process clock, as request ids are stamped
+      ids.push(newId('res', at));
+    }
+    expect([...ids].sort()).toEqual(ids);
+  });
+});

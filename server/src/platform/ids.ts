@@ -39,36 +39,38 @@ function encodeTime(ms: number): string {
   return out;
 }
 
-let lastTime = -1;
-/** The random part of the last id, as base-32 digit values; counted up within one millisecond. */
-const lastTail = new Uint8Array(16);
-
-function encodeTail(): string {
-  let out = '';
-  for (let i = 0; i < 16; i++) out += ALPHABET[lastTail[i] as number];
-  return out;
-}
+/** Per id kind: the time of the last id and its random part as base-32 digit values. */
+const last = new Map<IdPrefix, { time: number; tail: Uint8Array }>();
 
 /**
  * A prefixed id that sorts by creation time (ULID layout: 48-bit ms time, 80 random bits),
  * e.g. `org_01hx3v…`. Sorting ids gives creation order, which cursor pagination relies on:
- * within one millisecond (or a clock that stands still) the random part counts up, as ULID's
- * monotonic mode does, so ids made later in a process never sort before earlier ones.
+ * within one millisecond (or a clock that stands still) the random part of the next id of the
+ * same kind counts up, as ULID's monotonic mode does. Kinds are kept apart because they may be
+ * stamped by different clocks (request ids by the process clock, rows by the injected one).
  */
 export function newId(prefix: IdPrefix, now = Date.now()): string {
-  if (now === lastTime) {
+  let state = last.get(prefix);
+  if (!state) {
+    state = { time: -1, tail: new Uint8Array(16) };
+    last.set(prefix, state);
+  }
+  const { tail } = state;
+  if (now === state.time) {
     // Add one to the base-32 number; 80 random bits do not overflow in practice.
     for (let i = 15; i >= 0; i--) {
-      if ((lastTail[i] as number) < 31) {
-        lastTail[i] = (lastTail[i] as number) + 1;
+      if ((tail[i] as number) < 31) {
+        tail[i] = (tail[i] as number) + 1;
         break;
       }
-      lastTail[i] = 0;
+      tail[i] = 0;
     }
   } else {
-    lastTime = now;
+    state.time = now;
     const random = random16();
-    for (let i = 0; i < 16; i++) lastTail[i] = (random[i] as number) & 31;
+    for (let i = 0; i < 16; i++) tail[i] = (random[i] as number) & 31;
   }
-  return `${prefix}_${encodeTime(now)}${encodeTail()}`;
+  let out = `${prefix}_${encodeTime(now)}`;
+  for (let i = 0; i < 16; i++) out += ALPHABET[tail[i] as number];
+  return out;
 }
