@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuditGroupCommit } from '../src/modules/audit/group-commit.js';
-import type { AuditEvent } from '../src/modules/audit/service.js';
-import type { Db, Trx } from '../src/platform/db/database.js';
+import type { AuditEvent, AuditService } from '../src/modules/audit/service.js';
+import type { Db } from '../src/platform/db/database.js';
 import { client } from './client.js';
 import { startTestServer, type TestServer } from './harness.js';
 
@@ -18,27 +18,22 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 /**
- * The real database, counting the transactions group commit opens; `fail` makes a transaction
- * throw after its inserts (so it rolls back), `gate` holds transactions open until it resolves.
+ * The real audit service, counting the statements group commit writes; `fail` makes a
+ * statement throw instead of writing, `gate` holds statements until it resolves.
  */
-function instrumented(opts: { fail?: (orgId: string | null) => boolean; gate?: () => Promise<void> } = {}) {
-  const stats = { transactions: 0 };
-  const wrap =
-    (orgId: string | null) =>
-    <T>(fn: (trx: Trx) => Promise<T>) =>
-    async (trx: Trx) => {
-      stats.transactions++;
+function instrumented(opts: { fail?: () => boolean; gate?: () => Promise<void> } = {}) {
+  const stats = { statements: 0 };
+  const real = server.runtime.services.audit;
+  const audit: AuditService = {
+    ...real,
+    async recordMany(q, events) {
+      stats.statements++;
       await opts.gate?.();
-      const result = await fn(trx);
-      if (opts.fail?.(orgId)) throw new Error('injected failure');
-      return result;
-    };
-  const counted: Db = {
-    ...db,
-    transaction: (fn) => db.transaction(wrap(null)(fn)),
-    tenant: (org, fn) => db.tenant(org, wrap(org)(fn)),
+      if (opts.fail?.()) throw new Error('injected failure');
+      return real.recordMany(q, events);
+    },
   };
-  return { db: counted, stats };
+  return { audit, stats };
 }
 
 const event = (org: string | null, id = randomUUID()): AuditEvent => ({
@@ -60,34 +55,34 @@ async function stored(ids: string[]): Promise<string[]> {
 const targets = (events: AuditEvent[]) => events.map((e) => e.target?.id ?? '').sort();
 
 describe('audit group commit', () => {
-  it('writes a lone event at once, in its own transaction', async () => {
-    const { db: counted, stats } = instrumented();
-    const commits = createAuditGroupCommit({ db: counted, audit: server.runtime.services.audit });
+  it('writes a lone event at once, in its own statement', async () => {
+    const { audit: counted, stats } = instrumented();
+    const commits = createAuditGroupCommit({ db, audit: counted });
     const e = event(orgId);
     await commits.append(e);
-    expect(stats.transactions).toBe(1);
+    expect(stats.statements).toBe(1);
     expect(await stored(targets([e]))).toEqual(targets([e]));
   });
 
-  it('commits concurrent appends together: fewer transactions than events, every event stored', async () => {
-    const { db: counted, stats } = instrumented();
-    const commits = createAuditGroupCommit({ db: counted, audit: server.runtime.services.audit });
+  it('commits concurrent appends together: one statement for many events, every event stored', async () => {
+    const { audit: counted, stats } = instrumented();
+    const commits = createAuditGroupCommit({ db, audit: counted });
     const events = Array.from({ length: 20 }, () => event(orgId));
     await Promise.all(events.map((e) => commits.append(e)));
-    expect(stats.transactions).toBe(1);
+    expect(stats.statements).toBe(1);
     expect(await stored(targets(events))).toEqual(targets(events));
   });
 
   it('gathers appends from callbacks of the same event-loop turn, as requests read together are', async () => {
-    const { db: counted, stats } = instrumented();
-    const commits = createAuditGroupCommit({ db: counted, audit: server.runtime.services.audit });
+    const { audit: counted, stats } = instrumented();
+    const commits = createAuditGroupCommit({ db, audit: counted });
     const events = Array.from({ length: 5 }, () => event(orgId));
     const done = events.map(
       (e) =>
         new Promise<void>((resolve, reject) => setImmediate(() => commits.append(e).then(resolve, reject))),
     );
     await Promise.all(done);
-    expect(stats.transactions).toBe(1);
+    expect(stats.statements).toBe(1);
     expect(await stored(targets(events))).toEqual(targets(events));
   });
 
@@ -97,17 +92,17 @@ describe('audit group commit', () => {
       open = resolve;
     });
     let first = true;
-    const { db: counted, stats } = instrumented({
+    const { audit: counted, stats } = instrumented({
       gate: () => {
         if (!first) return Promise.resolve();
         first = false;
         return held;
       },
     });
-    const commits = createAuditGroupCommit({ db: counted, audit: server.runtime.services.audit });
+    const commits = createAuditGroupCommit({ db, audit: counted });
     const lone = event(orgId);
     const firstDone = commits.append(lone);
-    await expect.poll(() => stats.transactions).toBe(1);
+    await expect.poll(() => stats.statements).toBe(1);
     const later = Array.from({ length: 10 }, () => event(orgId));
     const laterDone = Promise.all(later.map((e) => commits.append(e)));
     // Nothing acknowledged before its commit: the held flush has not committed yet.
@@ -119,46 +114,39 @@ describe('audit group commit', () => {
     expect(acknowledged).toBe(false);
     open();
     await Promise.all([firstDone, laterDone]);
-    expect(stats.transactions).toBe(2);
+    expect(stats.statements).toBe(2);
     expect(await stored(targets([lone, ...later]))).toEqual(targets([lone, ...later]));
   });
 
   it('bounds the batch size', async () => {
-    const { db: counted, stats } = instrumented();
-    const commits = createAuditGroupCommit({
-      db: counted,
-      audit: server.runtime.services.audit,
-      maxBatch: 5,
-    });
+    const { audit: counted, stats } = instrumented();
+    const commits = createAuditGroupCommit({ db, audit: counted, maxBatch: 5 });
     const events = Array.from({ length: 12 }, () => event(orgId));
     await Promise.all(events.map((e) => commits.append(e)));
-    expect(stats.transactions).toBe(3);
+    expect(stats.statements).toBe(3);
     expect(await stored(targets(events))).toEqual(targets(events));
   });
 
-  it('rejects every caller of a failed batch and stores none of it; other groups and later batches go on', async () => {
+  it('rejects every caller of a failed batch and stores none of it; later batches go on', async () => {
     let failing = true;
-    const { db: counted } = instrumented({ fail: (org) => failing && org === orgId });
-    const commits = createAuditGroupCommit({ db: counted, audit: server.runtime.services.audit });
-    const doomed = Array.from({ length: 3 }, () => event(orgId));
-    const outsideOrgs = Array.from({ length: 2 }, () => event(null));
-    const results = await Promise.allSettled([...doomed, ...outsideOrgs].map((e) => commits.append(e)));
-    expect(results.slice(0, 3).map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    const { audit: counted } = instrumented({ fail: () => failing });
+    const commits = createAuditGroupCommit({ db, audit: counted });
+    const doomed = [...Array.from({ length: 3 }, () => event(orgId)), event(null)];
+    const results = await Promise.allSettled(doomed.map((e) => commits.append(e)));
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected', 'rejected']);
     expect((results[0] as PromiseRejectedResult).reason.message).toBe('injected failure');
-    expect(results.slice(3).map((r) => r.status)).toEqual(['fulfilled', 'fulfilled']);
     expect(await stored(targets(doomed))).toEqual([]);
-    expect(await stored(targets(outsideOrgs))).toEqual(targets(outsideOrgs));
 
     failing = false;
-    const next = event(orgId);
-    await commits.append(next);
-    expect(await stored(targets([next]))).toEqual(targets([next]));
+    const next = [event(orgId), event(null)];
+    await Promise.all(next.map((e) => commits.append(e)));
+    expect(await stored(targets(next))).toEqual(targets(next));
   });
 
   it('rejects the callers of a batch the database refuses', async () => {
     const commits = createAuditGroupCommit({ db, audit: server.runtime.services.audit });
     const good = event(orgId);
-    // actor_type is checked by the table; one bad row fails the transaction it shares.
+    // actor_type is checked by the table; one bad row fails the statement it shares.
     const bad = { ...event(orgId), actor: { type: 'robot', id: null } } as unknown as AuditEvent;
     const results = await Promise.allSettled([commits.append(good), commits.append(bad)]);
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);

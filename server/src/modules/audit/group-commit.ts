@@ -1,4 +1,4 @@
-import type { Db, Trx } from '../../platform/db/database.js';
+import type { Db } from '../../platform/db/database.js';
 import type { AuditEvent, AuditService } from './service.js';
 
 interface Waiter {
@@ -17,9 +17,9 @@ export interface GroupCommitOptions {
 /**
  * Group commit for audit records that are the only write of a request (token issuance): a
  * commit costs the same for one row as for hundreds, so events that arrive while a flush is in
- * progress are written together, per org in one `db.tenant` transaction (one system transaction
- * for events outside any org). `append` resolves only once the transaction holding its event has
- * committed and rejects if it failed, so a caller acknowledges nothing that is not durable.
+ * progress are written together in one multi-row INSERT, atomic on its own (every row names its
+ * org). `append` resolves only once the statement holding its event has committed and rejects
+ * if it failed, so a caller acknowledges nothing that is not durable.
  * A lone event is written at once: the flush starts as soon as the I/O already received has been
  * handled (setImmediate), never after a timer.
  */
@@ -28,11 +28,14 @@ export function createAuditGroupCommit({ db, audit, maxBatch = 256 }: GroupCommi
   const queue: Waiter[] = [];
   let flushing: Promise<void> | undefined;
 
-  async function commit(orgId: string | null, waiters: Waiter[]): Promise<void> {
-    const events = waiters.map((w) => w.event);
-    const write = (trx: Trx) => audit.recordMany(trx, events);
+  async function commit(waiters: Waiter[]): Promise<void> {
     try {
-      await (orgId === null ? db.transaction(write) : db.tenant(orgId, write));
+      // One INSERT is atomic on its own: no transaction around it, so a batch costs one round
+      // trip and one commit. Every event names its org; the rows are built here, not by callers.
+      await audit.recordMany(
+        db.system,
+        waiters.map((w) => w.event),
+      );
     } catch (err) {
       for (const w of waiters) w.reject(err);
       return;
@@ -46,13 +49,7 @@ export function createAuditGroupCommit({ db, audit, maxBatch = 256 }: GroupCommi
       // transaction completes in microtasks, so without this no second request could ever join.
       await new Promise<void>((resolve) => setImmediate(resolve));
       while (queue.length) {
-        const byOrg = new Map<string | null, Waiter[]>();
-        for (const w of queue.splice(0, limit)) {
-          const group = byOrg.get(w.event.orgId);
-          if (group) group.push(w);
-          else byOrg.set(w.event.orgId, [w]);
-        }
-        await Promise.all([...byOrg].map(([orgId, waiters]) => commit(orgId, waiters)));
+        await commit(queue.splice(0, limit));
       }
     } finally {
       // Reached in the same turn as the empty-queue check, so no append can slip between them.

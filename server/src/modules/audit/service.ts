@@ -1,5 +1,5 @@
 import type { RequestMeta } from '../../platform/context.js';
-import type { Trx } from '../../platform/db/database.js';
+import type { Q, Trx } from '../../platform/db/database.js';
 import { newId } from '../../platform/ids.js';
 
 export interface AuditEvent {
@@ -52,8 +52,8 @@ export function createAuditService() {
     },
 
     /** Several events in one statement (group commit: one round trip however many there are). */
-    async recordMany(trx: Trx, events: readonly AuditEvent[]): Promise<void> {
-      if (events.length) await trx.insertInto('audit_events').values(events.map(rowOf)).execute();
+    async recordMany(q: Q, events: readonly AuditEvent[]): Promise<void> {
+      if (events.length) await q.insertInto('audit_events').values(events.map(rowOf)).execute();
     },
   };
 }
