@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { api } from '../api';
 import { expiryError, expiryIso } from '../lib/expiry';
 import { useFormSubmit } from '../lib/forms';
+import { ExpiryField } from '../ui/ExpiryField';
 import { FormDialog } from '../ui/FormDialog';
 import { Modal } from '../ui/Modal';
 import { Select } from '../ui/Select';
@@ -158,13 +159,10 @@ export function CreateCredentialDialog({ agentId, onClose, onCreated }: CreateCr
           )}
         </>
       )}
-      <TextField
-        label="Expires (optional)"
-        name="expires_at"
-        type="datetime-local"
+      <ExpiryField
         value={expires}
-        onChange={(e) => setExpires(e.target.value)}
-        hint="Your local time. Leave empty for a credential that works until it is revoked."
+        onChange={setExpires}
+        hint="Leave empty for a credential that works until it is revoked."
         error={form.fieldError('expires_at')}
         data-testid="credential-expires"
       />

@@ -4,6 +4,7 @@ import { isScopeToken } from '../lib/agents';
 import { expiryError, expiryIso } from '../lib/expiry';
 import { useFormSubmit } from '../lib/forms';
 import { type Members, memberLabel } from '../lib/useMembers';
+import { ExpiryField } from '../ui/ExpiryField';
 import { FormDialog } from '../ui/FormDialog';
 import { Select } from '../ui/Select';
 import { TextField } from '../ui/TextField';
@@ -155,13 +156,10 @@ export function CreateDelegationDialog({ agents, members, onClose, onCreated }: 
         error={form.fieldError('max_depth')}
         data-testid="delegation-depth-input"
       />
-      <TextField
-        label="Expires (optional)"
-        name="expires_at"
-        type="datetime-local"
+      <ExpiryField
         value={expires}
-        onChange={(e) => setExpires(e.target.value)}
-        hint="Your local time. Leave empty for a grant that lasts until it is revoked."
+        onChange={setExpires}
+        hint="Leave empty for a grant that lasts until it is revoked."
         error={form.fieldError('expires_at')}
         data-testid="delegation-expires-input"
       />

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { api } from '../api';
 import { expiryError, expiryIso } from '../lib/expiry';
 import { useFormSubmit } from '../lib/forms';
+import { ExpiryField } from '../ui/ExpiryField';
 import { FormDialog } from '../ui/FormDialog';
 import { Modal } from '../ui/Modal';
 import { TextField } from '../ui/TextField';
@@ -79,13 +80,10 @@ export function CreateAccessTokenDialog({ onClose, onCreated }: CreateAccessToke
       data-testid="iat-dialog"
       submitTestId="iat-create-submit"
     >
-      <TextField
-        label="Expires (optional)"
-        name="expires_at"
-        type="datetime-local"
+      <ExpiryField
         value={expires}
-        onChange={(e) => setExpires(e.target.value)}
-        hint="Your local time. Leave empty for 7 days; at most a year."
+        onChange={setExpires}
+        hint="Leave empty for 7 days; at most a year."
         error={form.fieldError('expires_at')}
         data-testid="iat-expires"
       />
