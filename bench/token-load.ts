@@ -28,6 +28,8 @@ export const TOKEN_LOAD = {
   connections: envNumber('BENCH_CONNECTIONS', 50),
   warmupSeconds: envNumber('BENCH_WARMUP_SECONDS', 3),
   seconds: envNumber('BENCH_SECONDS', 10),
+  /** Each target is measured once per round; the tables report medians over the rounds. */
+  rounds: envNumber('BENCH_ROUNDS', 3),
 };
 /** The issue's targets, for this 2-core kind of machine. */
 export const TARGETS = { vsOidcProvider: 2, vsCeiling: 0.6, p99Ms: 25 };
@@ -49,9 +51,9 @@ interface Request {
   body: string;
 }
 
-async function load(target: string, req: Request): Promise<LoadResult> {
+async function load(target: string, req: Request, warmUp: boolean): Promise<LoadResult> {
   const opts = { ...req, method: 'POST' as const, connections: TOKEN_LOAD.connections };
-  await autocannon({ ...opts, duration: TOKEN_LOAD.warmupSeconds });
+  if (warmUp) await autocannon({ ...opts, duration: TOKEN_LOAD.warmupSeconds });
   const r = await autocannon({ ...opts, duration: TOKEN_LOAD.seconds });
   return {
     target,
@@ -96,17 +98,23 @@ async function clientOf(base: string, admin: string, name: string, scopes: strin
   return { clientId: cred.client_id ?? '', clientSecret: cred.client_secret ?? '' };
 }
 
-interface GatehouseResults {
-  token: LoadResult;
-  introspection: LoadResult | string;
-  verification?: Verification;
+/** A server under test, up and ready, with the requests it is measured on. */
+interface Server {
+  targets: Target[];
+  close(): Promise<void>;
 }
 
-async function benchGatehouse(
+export type TargetKind = 'gatehouse' | 'introspection' | 'oidc-provider' | 'ceiling';
+export interface Target {
+  name: string;
+  kind: TargetKind;
+  req: Request;
+}
+
+async function startGatehouse(
   mode: string,
   env: Record<string, string>,
-  verify: boolean,
-): Promise<GatehouseResults> {
+): Promise<Server & { base: string; token: string }> {
   const port = String(await freePort());
   const child = spawnNode([GATEHOUSE_BIN, 'start'], {
     PORT: port,
@@ -127,26 +135,24 @@ async function benchGatehouse(
       body: TOKEN_BODY,
     };
     const token = await sampleToken(tokenReq);
-    const result: GatehouseResults = {
-      token: await load(`Gatehouse, ${mode}: POST /oauth/token`, tokenReq),
-      introspection: '',
-    };
-    result.introspection = await benchIntrospection(base, admin, token, mode);
-    if (verify) result.verification = await benchVerification(base, token);
-    return result;
+    const targets: Target[] = [
+      { name: `Gatehouse, ${mode}: POST /oauth/token`, kind: 'gatehouse', req: tokenReq },
+      {
+        name: `Gatehouse, ${mode}: POST /oauth/introspect`,
+        kind: 'introspection',
+        req: await introspectionRequest(base, admin, token),
+      },
+    ];
+    return { targets, base, token, close: () => stop(child) };
   } catch (err) {
-    throw new Error(`${(err as Error).message}\nserver output:\n${child.tail()}`);
-  } finally {
     await stop(child);
+    throw new Error(`${(err as Error).message}\nserver output:\n${child.tail()}`);
   }
 }
 
-/** POST /oauth/introspect as a resource server's client; a string says why it was not measured. */
-async function benchIntrospection(base: string, admin: string, token: string, mode: string) {
+/** POST /oauth/introspect as a resource server's client would send it; checked once first. */
+async function introspectionRequest(base: string, admin: string, token: string): Promise<Request> {
   const url = `${base}/oauth/introspect`;
-  const probe = await fetch(url, { method: 'POST', headers: { 'content-type': FORM }, body: 'token=x' });
-  await probe.arrayBuffer();
-  if (probe.status === 404) return 'skipped: POST /oauth/introspect does not exist at this revision';
   const rs = await clientOf(base, admin, 'bench-resource-server', ['gatehouse:introspect']);
   const req: Request = {
     url,
@@ -156,9 +162,9 @@ async function benchIntrospection(base: string, admin: string, token: string, mo
   const res = await fetch(url, { method: 'POST', headers: req.headers, body: req.body });
   const body = (await res.json()) as { active?: boolean };
   if (res.status !== 200 || body.active !== true) {
-    return `skipped: introspection answered ${res.status} ${JSON.stringify(body)}`;
+    throw new Error(`introspection answered ${res.status} ${JSON.stringify(body)}`);
   }
-  return load(`Gatehouse, ${mode}: POST /oauth/introspect`, req);
+  return req;
 }
 
 // ---- JWT verification in a resource server -----------------------------------------------------
@@ -207,7 +213,7 @@ async function benchVerification(base: string, token: string): Promise<Verificat
 
 // ---- the others --------------------------------------------------------------------------------
 
-async function benchOidcProvider(): Promise<LoadResult> {
+async function startOidcProvider(): Promise<Server> {
   const port = String(await freePort());
   const client = { id: 'bench-client', secret: randomBytes(32).toString('base64url') };
   const child = spawnNode(['--import', 'tsx', join(ROOT, 'bench/oidc-provider-server.ts')], {
@@ -225,18 +231,22 @@ async function benchOidcProvider(): Promise<LoadResult> {
       body: TOKEN_BODY,
     };
     await sampleToken(req);
-    return await load('node-oidc-provider: POST /token', req);
-  } finally {
+    return {
+      targets: [{ name: 'node-oidc-provider: POST /token', kind: 'oidc-provider', req }],
+      close: () => stop(child),
+    };
+  } catch (err) {
     await stop(child);
+    throw err;
   }
 }
 
-async function benchCeiling(): Promise<LoadResult[]> {
+async function startCeiling(): Promise<Server> {
   const port = String(await freePort());
   const child = spawnNode(['--import', 'tsx', join(ROOT, 'bench/signing-ceiling.ts')], { PORT: port });
   try {
     await waitFor200(child, '/healthz');
-    const results: LoadResult[] = [];
+    const targets: Target[] = [];
     for (const [signer, label] of [
       ['jose', 'jose SignJWT'],
       ['crypto', 'node:crypto sign'],
@@ -248,56 +258,65 @@ async function benchCeiling(): Promise<LoadResult[]> {
         body: TOKEN_BODY,
       };
       await sampleToken(req);
-      results.push(await load(`ceiling: bare Fastify + ${label} (EdDSA)`, req));
+      targets.push({ name: `ceiling: bare Fastify + ${label} (EdDSA)`, kind: 'ceiling', req });
     }
-    return results;
-  } finally {
+    return { targets, close: () => stop(child) };
+  } catch (err) {
     await stop(child);
+    throw err;
   }
 }
 
 // ---- the run -----------------------------------------------------------------------------------
 
 export interface TokenRun {
-  embedded: GatehouseResults;
-  postgres: GatehouseResults;
-  oidcProvider: LoadResult;
-  ceiling: LoadResult[];
+  targets: Target[];
+  /** results[r][t]: round r, targets[t]. */
+  results: LoadResult[][];
+  verification: Verification;
 }
 
+/**
+ * Every server is started first and stays up; then the targets are loaded one after another, in
+ * rounds, so that a machine that speeds up or slows down during the run (this one does, by a
+ * quarter) weighs on every target alike, and ratios can be taken within a round.
+ */
 export async function runToken(log = (s: string) => console.log(s)): Promise<TokenRun> {
-  const say = (r: LoadResult | string) =>
-    log(
-      typeof r === 'string'
-        ? `  ${r}`
-        : `  ${r.target}: ${r.reqPerSec.toFixed(0)} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, non-2xx ${r.non2xx}, errors ${r.errors}`,
-    );
   const dir = mkdtempSync(join(tmpdir(), 'gh-bench-token-'));
-  let embedded: GatehouseResults;
+  const servers: Server[] = [];
   try {
-    embedded = await benchGatehouse('embedded', { GATEHOUSE_DATA_DIR: join(dir, 'data') }, true);
+    return await withPostgresDatabase(async (url) => {
+      const embedded = await startGatehouse('embedded', { GATEHOUSE_DATA_DIR: join(dir, 'data') });
+      servers.push(embedded);
+      servers.push(
+        await startGatehouse('PostgreSQL + Redis', {
+          DATABASE_URL: url,
+          REDIS_URL,
+          GATEHOUSE_REDIS_PREFIX: `gh-bench-${randomBytes(4).toString('hex')}:`,
+          GATEHOUSE_MASTER_KEY: randomBytes(32).toString('base64url'),
+        }),
+      );
+      servers.push(await startOidcProvider());
+      servers.push(await startCeiling());
+      const targets = servers.flatMap((s) => s.targets);
+      const results: LoadResult[][] = [];
+      for (let round = 0; round < TOKEN_LOAD.rounds; round++) {
+        log(`round ${round + 1} of ${TOKEN_LOAD.rounds}`);
+        const row: LoadResult[] = [];
+        for (const t of targets) {
+          const r = await load(t.name, t.req, round === 0);
+          log(
+            `  ${r.target}: ${r.reqPerSec.toFixed(0)} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, non-2xx ${r.non2xx}, errors ${r.errors}`,
+          );
+          row.push(r);
+        }
+        results.push(row);
+      }
+      const verification = await benchVerification(embedded.base, embedded.token);
+      return { targets, results, verification };
+    });
   } finally {
+    for (const s of servers) await s.close();
     rmSync(dir, { recursive: true, force: true });
   }
-  say(embedded.token);
-  say(embedded.introspection);
-  const postgres = await withPostgresDatabase((url) =>
-    benchGatehouse(
-      'PostgreSQL + Redis',
-      {
-        DATABASE_URL: url,
-        REDIS_URL,
-        GATEHOUSE_REDIS_PREFIX: `gh-bench-${randomBytes(4).toString('hex')}:`,
-        GATEHOUSE_MASTER_KEY: randomBytes(32).toString('base64url'),
-      },
-      false,
-    ),
-  );
-  say(postgres.token);
-  say(postgres.introspection);
-  const oidcProvider = await benchOidcProvider();
-  say(oidcProvider);
-  const ceiling = await benchCeiling();
-  ceiling.forEach(say);
-  return { embedded, postgres, oidcProvider, ceiling };
 }

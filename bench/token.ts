@@ -1,9 +1,10 @@
 // Token issuance (issue 3, "Measure"): Gatehouse's POST /oauth/token on the embedded default and on
 // PostgreSQL + Redis, node-oidc-provider, and a bare Fastify route that only signs (jose and
-// node:crypto), each in its own process, one after another; then introspection and in-process JWT
-// verification (measured by token-load.ts). Prints a table and records it in bench/RESULTS.md.
+// node:crypto), each in its own process, and introspection, in interleaved rounds; then in-process
+// JWT verification (measured by token-load.ts). Prints a table and records it in bench/RESULTS.md.
 //
-//   npm run bench:token                          full run (3 s warm-up, 10 s measured)
+//   npm run bench:token                          full run (3 s warm-up, 3 rounds of 10 s)
+//   BENCH_ROUNDS=5 ...                           more rounds
 //   BENCH_SECONDS=2 BENCH_WARMUP_SECONDS=1 ...   smoke run (printed, not recorded)
 //   BENCH_LABEL="before group commit" ...        names the RESULTS.md section (same label: replaced)
 //   BENCH_NOTE="..." ...                         a line about this run in that section
@@ -14,59 +15,62 @@ import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { isMain, PG_ADMIN_URL, ROOT, THROUGHPUT_HEAD, table, throughputCells } from './lib.js';
-import { runToken, SCOPE, TARGETS, TOKEN_LOAD, type TokenRun } from './token-load.js';
+import { isMain, median, PG_ADMIN_URL, ROOT, THROUGHPUT_HEAD, table, throughputCells } from './lib.js';
+import { type LoadResult, runToken, SCOPE, TARGETS, TOKEN_LOAD, type TokenRun } from './token-load.js';
 
 const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
 
+/** Per target, over the rounds: medians of the figures and of the ratios taken within a round. */
 export function tokenTables(run: TokenRun) {
-  const ceilingBest = Math.max(...run.ceiling.map((c) => c.reqPerSec));
-  const rows = [
-    run.embedded.token,
-    run.postgres.token,
-    run.oidcProvider,
-    ...run.ceiling,
-    ...[run.embedded.introspection, run.postgres.introspection].filter((r) => typeof r !== 'string'),
-  ];
+  const { targets, results } = run;
+  const ceilings = targets.flatMap((t, i) => (t.kind === 'ceiling' ? [i] : []));
+  const oidc = targets.findIndex((t) => t.kind === 'oidc-provider');
+  const bestCeiling = (round: LoadResult[]) => Math.max(...ceilings.map((i) => round[i]?.reqPerSec ?? 0));
+  const of = (i: number) => results.map((round) => round[i] as LoadResult);
+  const ratio = (i: number, to: (round: LoadResult[]) => number) =>
+    median(results.map((round) => (round[i]?.reqPerSec ?? 0) / to(round)));
+  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+  const summary = targets.map((t, i) => {
+    const rs = of(i);
+    return {
+      target: t.name,
+      reqPerSec: median(rs.map((r) => r.reqPerSec)),
+      p50Ms: median(rs.map((r) => r.p50Ms)),
+      p99Ms: median(rs.map((r) => r.p99Ms)),
+      requests: sum(rs.map((r) => r.requests)),
+      failures: sum(rs.map((r) => r.non2xx + r.errors)),
+      perRound: rs.map((r) => r.reqPerSec.toFixed(0)).join(' / '),
+      vsCeiling: ratio(i, bestCeiling),
+      vsOidc: ratio(i, (round) => round[oidc]?.reqPerSec ?? Number.NaN),
+    };
+  });
   const throughput = table(
-    ['target', ...THROUGHPUT_HEAD, 'non-2xx', 'errors', 'vs best ceiling'],
-    rows.map((r) => [
-      r.target,
-      ...throughputCells(r),
-      String(r.non2xx),
-      String(r.errors),
-      pct(r.reqPerSec / ceilingBest),
-    ]),
+    ['target', ...THROUGHPUT_HEAD, 'non-2xx + errors', 'req/s per round', 'vs best ceiling'],
+    summary.map((r) => [r.target, ...throughputCells(r), String(r.failures), r.perRound, pct(r.vsCeiling)]),
   );
   const check = (ok: boolean) => (ok ? 'pass' : 'FAIL');
-  const targetRows = [run.embedded.token, run.postgres.token].flatMap((g) => {
-    const vsOidc = g.reqPerSec / run.oidcProvider.reqPerSec;
-    const vsCeiling = g.reqPerSec / ceilingBest;
-    return [
+  const targetRows = summary
+    .filter((_, i) => targets[i]?.kind === 'gatehouse')
+    .flatMap((g) => [
       [
         g.target,
         `≥ ${TARGETS.vsOidcProvider}× node-oidc-provider`,
-        `${vsOidc.toFixed(2)}×`,
-        check(vsOidc >= TARGETS.vsOidcProvider),
+        `${g.vsOidc.toFixed(2)}×`,
+        check(g.vsOidc >= TARGETS.vsOidcProvider),
       ],
       [
         g.target,
         `≥ ${pct(TARGETS.vsCeiling)} of the best signing ceiling`,
-        pct(vsCeiling),
-        check(vsCeiling >= TARGETS.vsCeiling),
+        pct(g.vsCeiling),
+        check(g.vsCeiling >= TARGETS.vsCeiling),
       ],
       [g.target, `p99 ≤ ${TARGETS.p99Ms} ms`, `${g.p99Ms} ms`, check(g.p99Ms <= TARGETS.p99Ms)],
-      [g.target, 'no non-2xx, no errors', `${g.non2xx + g.errors}`, check(g.non2xx + g.errors === 0)],
-    ];
-  });
-  const targets = table(['target', 'goal', 'measured', 'result'], targetRows);
-  const notes = [run.embedded.introspection, run.postgres.introspection]
-    .filter((r): r is string => typeof r === 'string')
-    .map((r) => `- Introspection ${r}.`);
-  const v = run.embedded.verification;
-  if (v)
-    notes.push(`- JWT verification in-process (${v.verifier}): ${v.perSecond.toFixed(0)} verifications/s.`);
-  return { throughput, targets, notes: notes.join('\n') };
+      [g.target, 'no non-2xx, no errors', `${g.failures}`, check(g.failures === 0)],
+    ]);
+  const targetTable = table(['target', 'goal', 'measured', 'result'], targetRows);
+  const v = run.verification;
+  const notes = `- JWT verification in-process (${v.verifier}): ${v.perSecond.toFixed(0)} verifications/s.`;
+  return { throughput, targets: targetTable, notes };
 }
 
 // ---- recording ---------------------------------------------------------------------------------
@@ -131,9 +135,9 @@ if (isMain(import.meta.url)) {
   const label = process.env.BENCH_LABEL ?? 'latest';
   const load1 = () => loadavg()[0]?.toFixed(2) ?? '?';
   const loadBefore = load1();
-  const { connections, warmupSeconds, seconds } = TOKEN_LOAD;
+  const { connections, warmupSeconds, seconds, rounds } = TOKEN_LOAD;
   console.log(
-    `token issuance: ${connections} connections, ${warmupSeconds} s warm-up, ${seconds} s measured`,
+    `token issuance: ${connections} connections, ${warmupSeconds} s warm-up, ${rounds} rounds of ${seconds} s`,
   );
   const run = await runToken();
   const loadAfter = load1();
@@ -152,7 +156,7 @@ Recorded by \`npm run bench:token\` (bench/token.ts) on ${new Date().toISOString
 - Machine: ${availableParallelism()} CPUs (nproc; ${cpus()[0]?.model.trim() ?? 'unknown CPU'}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}, ${process.platform}/${process.arch}; 1-minute load average ${loadBefore} at the start, ${loadAfter} at the end
 - Code: HEAD ${git('rev-parse', '--short', 'HEAD')}${dirty}, server built from the working tree just before the run${process.env.BENCH_NOTE ? `\n- Note: ${process.env.BENCH_NOTE}` : ''}
 - Versions: PostgreSQL ${await postgresVersion()}, oidc-provider ${version('oidc-provider')}, jose ${version('jose')}, fastify ${version('fastify')}, autocannon ${version('autocannon')}
-- Load: autocannon in the bench process against one server process at a time on 127.0.0.1, keep-alive, ${connections} connections, ${warmupSeconds} s warm-up then ${seconds} s measured; req/s is the mean of per-second counts; latency in whole ms. Every token request is \`client_credentials\` with \`client_secret_basic\` and \`scope=${SCOPE}\`, answered with an EdDSA (Ed25519) RFC 9068 JWT. Gatehouse runs with NODE_ENV=production at its default LOG_LEVEL=info (one line per request) with logs to /dev/null; "PostgreSQL + Redis" is a freshly created database (dropped afterwards) and a fresh Redis key prefix. node-oidc-provider (bench/oidc-provider-server.ts) runs with NODE_ENV=production, its in-memory adapter, JWT access tokens through resource indicators. The ceilings (bench/signing-ceiling.ts) are a bare Fastify 5 route signing the same claims with no client authentication, lookups or audit. Introspection reuses the Gatehouse server just measured.
+- Load: autocannon in the bench process on 127.0.0.1, keep-alive, ${connections} connections. Every server is started first and stays up; then each target is loaded alone, one after another, in ${rounds} rounds of ${seconds} s (a ${warmupSeconds} s warm-up before its first). Each figure is the median over the rounds (requests and failures are totals), and each ratio is the median of the ratios taken within a round, so that the machine's drift during a run (a quarter, up or down) weighs on every target alike. req/s is the mean of per-second counts; latency in whole ms. Every token request is \`client_credentials\` with \`client_secret_basic\` and \`scope=${SCOPE}\`, answered with an EdDSA (Ed25519) RFC 9068 JWT. Gatehouse runs with NODE_ENV=production at its default LOG_LEVEL=info (one line per request) with logs to /dev/null; "PostgreSQL + Redis" is a freshly created database (dropped afterwards) and a fresh Redis key prefix. node-oidc-provider (bench/oidc-provider-server.ts) runs with NODE_ENV=production, its in-memory adapter, JWT access tokens through resource indicators. The ceilings (bench/signing-ceiling.ts) are a bare Fastify 5 route signing the same claims with no client authentication, lookups or audit. Introspection is a resource server's client asking about a token the same server issued.
 
 ${throughput}
 

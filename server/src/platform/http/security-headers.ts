@@ -1,5 +1,4 @@
 import type { ServerResponse } from 'node:http';
-import type { FastifyInstance } from 'fastify';
 import helmet from 'helmet';
 
 /**
@@ -25,12 +24,4 @@ export function staticSecurityHeaders(): Record<string, string> {
   });
   if (failed) throw failed;
   return headers;
-}
-
-export function registerSecurityHeaders(app: FastifyInstance) {
-  const headers = staticSecurityHeaders();
-  app.addHook('onRequest', (_request, reply, done) => {
-    reply.headers(headers);
-    done();
-  });
 }
