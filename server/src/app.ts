@@ -5,6 +5,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDe
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { registerAgentRoutes } from './modules/agents/routes.js';
 import { registerAgentVersionRoutes } from './modules/agents/versions-routes.js';
+import { registerAuditRoutes } from './modules/audit/routes.js';
 import { registerAuthRoutes } from './modules/auth/routes.js';
 import { registerConsole } from './modules/console/routes.js';
 import { registerCredentialRoutes } from './modules/credentials/routes.js';
@@ -128,6 +129,7 @@ export async function buildApp(runtime: Runtime): Promise<ZApp> {
       registerRegistrationRoutes(v1, deps);
       registerAgentSessionRoutes(v1, deps);
       registerDelegationRoutes(v1, deps);
+      registerAuditRoutes(v1, deps);
     },
     { prefix: '/v1' },
   );

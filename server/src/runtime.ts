@@ -4,6 +4,8 @@ import type { Config } from './config.js';
 import { TOKEN_TTL_SECONDS } from './modules/agents/schema.js';
 import { createAgentService } from './modules/agents/service.js';
 import { createAuditGroupCommit } from './modules/audit/group-commit.js';
+import { createAuditMaintenance } from './modules/audit/maintenance.js';
+import { createAuditReader } from './modules/audit/reader.js';
 import { createAuditService } from './modules/audit/service.js';
 import { createAuthService } from './modules/auth/service.js';
 import { createBootstrap } from './modules/bootstrap/service.js';
@@ -51,6 +53,9 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
 
   const audit = createAuditService();
   const auditCommits = createAuditGroupCommit({ db, audit });
+  const auditMaintenance = createAuditMaintenance({ db, log });
+  // Checkpoints and prune records join once their module signs them (anchors).
+  const auditReader = createAuditReader({ db, anchors: async () => [] });
   const users = createUserService(db);
   const orgs = createOrgService({ db, audit, clock, store, log });
   const auth = createAuthService({
@@ -161,6 +166,7 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
     services: {
       audit,
       auditCommits,
+      auditReader,
       users,
       orgs,
       auth,
@@ -203,6 +209,8 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
       if (state.closing) return false;
       const applied = await migrate(db);
       if (applied.length) log.info({ applied }, 'migrations applied');
+      // Before anything is recorded: older records join their chains first.
+      await auditMaintenance.start();
       await bootstrap.run();
       // Before serving: a node must hear other nodes' agent and credential changes before it caches them.
       await agents.start();
@@ -218,6 +226,7 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
     async close(): Promise<void> {
       state.closing = true;
       clearInterval(rotationTimer);
+      auditMaintenance.stop();
       state.ready = false;
       // Issuance records still waiting for their commit get it before the database goes.
       await auditCommits.drain();

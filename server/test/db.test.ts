@@ -5,6 +5,7 @@ import { sql } from 'kysely';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
+import { appendChained } from '../src/modules/audit/chain.js';
 import { createDatabase, type Db, type Trx } from '../src/platform/db/database.js';
 import { type Migration, migrate, readMigrations } from '../src/platform/db/migrate.js';
 import { newId } from '../src/platform/ids.js';
@@ -306,37 +307,11 @@ describe('row-level security', () => {
           { id: newId('ses'), org_id: orgB, user_id: userB, token_hash: suffix(), expires_at: expires },
         ])
         .execute();
-      await trx
-        .insertInto('audit_events')
-        .values([
-          {
-            id: newId('aud'),
-            org_id: orgA,
-            actor_type: 'user',
-            actor_id: userA,
-            action: 'test.a',
-            outcome: 'success',
-            details: '{}',
-          },
-          {
-            id: newId('aud'),
-            org_id: orgB,
-            actor_type: 'user',
-            actor_id: userB,
-            action: 'test.b',
-            outcome: 'success',
-            details: '{}',
-          },
-          {
-            id: newId('aud'),
-            org_id: null,
-            actor_type: 'system',
-            action: 'test.none',
-            outcome: 'success',
-            details: '{}',
-          },
-        ])
-        .execute();
+      await appendChained(trx, [
+        { orgId: orgA, actor: { type: 'user', id: userA }, action: 'test.a' },
+        { orgId: orgB, actor: { type: 'user', id: userB }, action: 'test.b' },
+        { orgId: null, actor: { type: 'system', id: null }, action: 'test.none' },
+      ]);
     });
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redact } from '../src/modules/audit/service.js';
+import { redact } from '../src/modules/audit/redact.js';
 import { passwords } from '../src/modules/users/passwords.js';
 import { createSecretHasher, deriveKey, randomSecret, seal, unseal } from '../src/platform/crypto.js';
 import { newId } from '../src/platform/ids.js';

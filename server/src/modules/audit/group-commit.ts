@@ -16,10 +16,10 @@ export interface GroupCommitOptions {
 
 /**
  * Group commit for audit records that are the only write of a request (token issuance): a
- * commit costs the same for one row as for hundreds, so events that arrive while a flush is in
- * progress are written together in one multi-row INSERT, atomic on its own (every row names its
- * org). `append` resolves only once the statement holding its event has committed and rejects
- * if it failed, so a caller acknowledges nothing that is not durable.
+ * commit costs the same for one record as for hundreds, so events that arrive while a flush is
+ * in progress are chained and written together in one transaction. `append` resolves only once
+ * the transaction holding its event has committed and rejects if it failed, so a caller
+ * acknowledges nothing that is not durable.
  * A lone event is written at once: the flush starts as soon as the I/O already received has been
  * handled (setImmediate), never after a timer.
  */
@@ -30,11 +30,13 @@ export function createAuditGroupCommit({ db, audit, maxBatch = 256 }: GroupCommi
 
   async function commit(waiters: Waiter[]): Promise<void> {
     try {
-      // One INSERT is atomic on its own: no transaction around it, so a batch costs one round
-      // trip and one commit. Every event names its org; the rows are built here, not by callers.
-      await audit.recordMany(
-        db.system,
-        waiters.map((w) => w.event),
+      // One transaction per batch: the chain heads it locks are held for one commit, however
+      // many events the batch carries.
+      await db.transaction((trx) =>
+        audit.recordMany(
+          trx,
+          waiters.map((w) => w.event),
+        ),
       );
     } catch (err) {
       for (const w of waiters) w.reject(err);

@@ -32,6 +32,7 @@ export function authorizationServerMetadata(issuer: string) {
       'gatehouse:credentials.write',
       'gatehouse:delegations.write',
       'gatehouse:resources.write',
+      'gatehouse:audit.read',
       'gatehouse:introspect',
     ],
     response_types_supported: [],

@@ -59,11 +59,14 @@ export interface InvitationsTable {
 }
 
 export interface AuditEventsTable {
-  id: string;
   org_id: string | null;
-  at: Timestamp;
+  /** bigint: pg hands it back as a string. */
+  seq: ColumnType<string, number, never>;
+  id: string;
+  at: ColumnType<Date, string, never>;
   actor_type: 'user' | 'agent' | 'system' | 'anonymous';
   actor_id: string | null;
+  actor_chain: ColumnType<Record<string, unknown> | null, string | null, never>;
   action: string;
   target_type: string | null;
   target_id: string | null;
@@ -71,7 +74,9 @@ export interface AuditEventsTable {
   ip: string | null;
   user_agent: string | null;
   request_id: string | null;
-  details: ColumnType<Record<string, unknown>, string, string>;
+  details: ColumnType<Record<string, unknown>, string, never>;
+  prev_hash: string;
+  hash: string;
 }
 
 export interface SigningKeysTable {

@@ -27,7 +27,8 @@ export type ManagementScope =
   | 'gatehouse:agents.write'
   | 'gatehouse:credentials.write'
   | 'gatehouse:delegations.write'
-  | 'gatehouse:resources.write';
+  | 'gatehouse:resources.write'
+  | 'gatehouse:audit.read';
 
 const DPOP_ALGS = DPOP_SIGNING_ALGS.join(' ');
 
