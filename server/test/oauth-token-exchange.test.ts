@@ -75,10 +75,15 @@ describe('token exchange (RFC 8693)', () => {
     expect(info.body.exp).toBeLessThanOrEqual(subjectExp);
     const events = await server.runtime.db.system
       .selectFrom('audit_events')
-      .select(['action', 'actor_id'])
+      .select(['action', 'actor_id', 'actor_chain'])
       .where('action', '=', 'token.exchanged')
       .execute();
-    expect(events).toContainEqual({ action: 'token.exchanged', actor_id: actorA.agentId });
+    // The actor made the call, for the subject: the record carries the chain as the token does.
+    expect(events).toContainEqual({
+      action: 'token.exchanged',
+      actor_id: actorA.agentId,
+      actor_chain: { sub: subject.agentId, act: { sub: actorA.agentId, client_id: actorA.clientId } },
+    });
   });
 
   it('narrows to the requested scope and refuses scope beyond the intersection', async () => {
@@ -258,5 +263,24 @@ describe('/v1/delegations', () => {
     const other = await otherOrgAdmin(api, admin, 'tx-iso');
     expect((await api.get(`/v1/delegations/${revoked[0].id}`, other.token)).status).toBe(404);
     expect((await api.del(`/v1/delegations/${mine.items[0].id}`, other.token)).status).toBe(404);
+  });
+});
+
+describe('a delegated token on the management API', () => {
+  it('is recorded as the actor agent acting for the subject, with the chain', async () => {
+    const manager = await newClient({ allowed_scopes: ['gatehouse:agents.write'] });
+    const helper = await newClient({ allowed_scopes: ['gatehouse:agents.write'] });
+    await grant({ actor_agent_id: helper.agentId, subject: { type: 'agent', id: manager.agentId } });
+    const delegated = await exchange(helper, await manager.token());
+    expect(delegated.status, JSON.stringify(delegated.body)).toBe(200);
+    const created = await api.post('/v1/agents', { name: 'made-for-manager' }, delegated.body.access_token);
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const record = await api.get(`/v1/audit?action=agent.created&target=${created.body.id}`, admin);
+    expect(record.body.items).toHaveLength(1);
+    expect(record.body.items[0].actor).toEqual({
+      type: 'agent',
+      id: helper.agentId,
+      chain: { sub: manager.agentId, act: { sub: helper.agentId, client_id: helper.clientId } },
+    });
   });
 });

@@ -1,5 +1,12 @@
 import type { Role } from './db/tables.js';
 
+/** An actor in a delegation chain (RFC 8693 §4.1): who acted, and who it acted for before. */
+export interface ActClaim {
+  sub: string;
+  client_id?: string;
+  act?: ActClaim;
+}
+
 export const ROLES = ['admin', 'manager', 'member', 'viewer'] as const satisfies readonly Role[];
 const RANK: Record<Role, number> = { viewer: 0, member: 1, manager: 2, admin: 3 };
 
@@ -24,6 +31,8 @@ export interface AgentPrincipal {
   clientId: string;
   scopes: readonly string[];
   tokenId: string;
+  /** When the token was delegated: the agent acting for `agentId`, and those before it. */
+  act?: ActClaim;
 }
 
 /** Gatehouse acting by itself in an org (the CLI, dynamic client registration). */
@@ -36,13 +45,21 @@ export interface SystemPrincipal {
 
 export type Principal = UserPrincipal | AgentPrincipal | SystemPrincipal;
 
-/** Who a principal is, as audit records name actors. */
-export const actorOf = (p: Principal): { type: 'user' | 'agent' | 'system'; id: string } =>
-  p.type === 'user'
-    ? { type: 'user', id: p.userId }
-    : p.type === 'agent'
-      ? { type: 'agent', id: p.agentId }
-      : { type: 'system', id: p.id };
+/**
+ * Who acted, as audit records name actors: for a delegated token the agent that made the call,
+ * with the chain from the subject it acted for (the token's sub and act claims).
+ */
+export function actorOf(p: Principal): {
+  type: 'user' | 'agent' | 'system';
+  id: string;
+  chain?: { sub: string; act: ActClaim };
+} {
+  if (p.type === 'user') return { type: 'user', id: p.userId };
+  if (p.type === 'system') return { type: 'system', id: p.id };
+  return p.act
+    ? { type: 'agent', id: p.act.sub, chain: { sub: p.agentId, act: p.act } }
+    : { type: 'agent', id: p.agentId };
+}
 
 /** The user behind a principal, for created_by columns; null for an agent or the system. */
 export const userIdOf = (p: Principal): string | null => (p.type === 'user' ? p.userId : null);

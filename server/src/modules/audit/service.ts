@@ -1,11 +1,11 @@
-import type { RequestMeta } from '../../platform/context.js';
+import type { ActClaim, RequestMeta } from '../../platform/context.js';
 import type { Trx } from '../../platform/db/database.js';
 import { appendChained } from './chain.js';
 
 /** The delegation chain of an actor that acted for someone: RFC 8693's `act`, with its subject. */
 export interface ActorChain {
   sub: string;
-  act: { sub: string; act?: ActorChain['act'] };
+  act: ActClaim;
 }
 
 export interface AuditEvent {

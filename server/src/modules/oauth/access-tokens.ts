@@ -1,4 +1,5 @@
 import type { Clock } from '../../platform/clock.js';
+import type { ActClaim } from '../../platform/context.js';
 import type { AgentService } from '../agents/service.js';
 import type { CredentialService } from '../credentials/service.js';
 import type { DelegationService } from '../delegations/service.js';
@@ -7,12 +8,7 @@ import type { KeyService } from '../keys/service.js';
 import type { OrgService } from '../orgs/service.js';
 import type { RevocationList } from './revocations.js';
 
-/** An actor in a delegation chain (RFC 8693 §4.1): who acted, and who it acted for before. */
-export interface ActClaim {
-  sub: string;
-  client_id?: string;
-  act?: ActClaim;
-}
+export type { ActClaim };
 
 /** The claims of a Gatehouse access token (RFC 9068). */
 export interface AccessTokenClaims {

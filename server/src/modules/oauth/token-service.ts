@@ -106,7 +106,8 @@ export function createTokenService(deps: Deps) {
     const accessToken = await deps.keys.sign(client.orgId, 'at+jwt', { ...claims });
     const event: AuditEvent = {
       orgId: client.orgId,
-      actor: { type: 'agent', id: agent.id },
+      // A delegated token is issued to the actor, for the subject: the record names both.
+      actor: { type: 'agent', id: agent.id, ...(i.act ? { chain: { sub: i.sub, act: i.act } } : {}) },
       action: i.action ?? 'token.issued',
       target: { type: 'token', id: jti },
       details: {

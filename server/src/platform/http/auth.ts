@@ -137,6 +137,7 @@ export function createGuards({ auth, verifier, dpop, issuer }: GuardDeps) {
       clientId: claims.client_id,
       scopes: claims.scope.split(' ').filter(Boolean),
       tokenId: claims.jti,
+      ...(claims.act ? { act: claims.act } : {}),
     };
   }
 
