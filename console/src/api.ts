@@ -17,6 +17,9 @@ import type {
   SessionInfo,
   UpdateAgentInput,
 } from '@gatehouse/sdk';
+import type { Activity, Denials, Interval, Range, TokensOverTime } from './analytics/types';
+import type { AuditEvent, AuditFilters, Checkpoint, VerifyReport } from './audit/types';
+import type { ComplianceReport } from './compliance/types';
 import type { CreateCredentialInput, Credential, IssuedCredential } from './credentials/types';
 import type { CreateDelegationInput, Delegation, DelegationStatus } from './delegations/types';
 import type { KeyAlgorithm, SigningKey } from './keys/types';
@@ -281,4 +284,23 @@ export const api = {
   createRegistrationToken: (input: CreateAccessTokenInput) =>
     request<CreatedAccessToken>('POST', '/v1/registration/tokens', input),
   revokeRegistrationToken: (id: string) => request<void>('DELETE', `/v1/registration/tokens/${enc(id)}`),
+
+  listAudit: (filters: Partial<AuditFilters>, cursor?: string | null, limit = 50) =>
+    request<Page<AuditEvent>>('GET', `/v1/audit${query({ ...filters, limit, cursor })}`),
+  verifyAudit: () => request<VerifyReport>('GET', '/v1/audit/verify'),
+  listCheckpoints: (cursor?: string | null, limit = 50) =>
+    request<Page<Checkpoint>>('GET', `/v1/audit/checkpoints${query({ limit, cursor })}`),
+  createCheckpoint: () => request<Checkpoint>('POST', '/v1/audit/checkpoints'),
+
+  complianceReport: (fresh = false) =>
+    request<ComplianceReport>('GET', `/v1/compliance/report${query({ fresh: fresh ? 1 : null })}`),
+
+  tokenAnalytics: (range: Range, interval: Interval, agent?: string) =>
+    request<TokensOverTime>('GET', `/v1/analytics/tokens${query({ ...range, interval, agent })}`),
+  activityAnalytics: (range: Range) =>
+    request<Activity>('GET', `/v1/analytics/activity${query({ ...range })}`),
+  denialAnalytics: (range: Range) => request<Denials>('GET', `/v1/analytics/denials${query({ ...range })}`),
 };
+
+/** Where the browser itself fetches the compliance report as a file: same-origin, so the cookie goes along. */
+export const complianceReportUrl = (format: 'json' | 'html') => `/v1/compliance/report?format=${format}`;

@@ -4,12 +4,27 @@ import type { Role } from './api';
 import { AccountPage } from './pages/AccountPage';
 import { AgentDetailPage } from './pages/AgentDetailPage';
 import { AgentsPage } from './pages/AgentsPage';
+import { AnalyticsPage } from './pages/AnalyticsPage';
+import { AuditCheckpointsPage } from './pages/AuditCheckpointsPage';
+import { AuditLogPage } from './pages/AuditLogPage';
+import { CompliancePage } from './pages/CompliancePage';
 import { DelegationsPage } from './pages/DelegationsPage';
 import { HomePage } from './pages/HomePage';
 import { RegistrationPage } from './pages/RegistrationPage';
 import { SigningKeysPage } from './pages/SigningKeysPage';
 import { UsersPage } from './pages/UsersPage';
-import { BotIcon, ClipboardIcon, HandoffIcon, HomeIcon, KeyIcon, UserIcon, UsersIcon } from './ui/icons';
+import {
+  BotIcon,
+  ChartIcon,
+  ClipboardIcon,
+  HandoffIcon,
+  HomeIcon,
+  KeyIcon,
+  ScrollIcon,
+  ShieldCheckIcon,
+  UserIcon,
+  UsersIcon,
+} from './ui/icons';
 
 export interface NavItem {
   /** Path under the /console basename; '/' is the index page. */
@@ -48,5 +63,21 @@ export const NAV_ITEMS: readonly NavItem[] = [
     minRole: 'admin',
   },
   { path: '/keys', label: 'Signing keys', icon: KeyIcon, element: <SigningKeysPage />, minRole: 'admin' },
+  {
+    path: '/audit',
+    label: 'Audit log',
+    icon: ScrollIcon,
+    element: <AuditLogPage />,
+    minRole: 'admin',
+    subpages: [{ path: 'checkpoints', element: <AuditCheckpointsPage /> }],
+  },
+  {
+    path: '/compliance',
+    label: 'Compliance',
+    icon: ShieldCheckIcon,
+    element: <CompliancePage />,
+    minRole: 'admin',
+  },
+  { path: '/analytics', label: 'Analytics', icon: ChartIcon, element: <AnalyticsPage />, minRole: 'admin' },
   { path: '/account', label: 'Account', icon: UserIcon, element: <AccountPage /> },
 ];

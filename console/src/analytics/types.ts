@@ -1,0 +1,35 @@
+// The analytics API's shapes (/v1/analytics/*).
+export type Interval = 'hour' | 'day';
+
+export interface TokenSeries {
+  agent_id: string;
+  points: Array<{ at: string; count: number }>;
+}
+
+export interface TokensOverTime {
+  interval: Interval;
+  from: string;
+  to: string;
+  series: TokenSeries[];
+}
+
+/** Tokens issued per day of the week (0 = Sunday) and hour of the day. */
+export interface ActivityCell {
+  dow: number;
+  hour: number;
+  count: number;
+}
+
+export interface Activity {
+  agents: Array<{ agent_id: string; cells: ActivityCell[] }>;
+}
+
+export interface Denials {
+  reasons: Array<{ action: string; reason: string; count: number }>;
+}
+
+/** A time window as the API takes it: ISO instants. */
+export interface Range {
+  from: string;
+  to: string;
+}
