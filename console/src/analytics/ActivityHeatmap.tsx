@@ -18,7 +18,7 @@ export function sumCells(lists: ReadonlyArray<readonly ActivityCell[]>): Map<str
 }
 
 /**
- * When in the week tokens are issued: a row per day, a column per hour (UTC), shaded by count. A CSS grid,
+ * When in the week agents act: a row per day, a column per hour (UTC), shaded by count of records. A CSS grid,
  * since the chart library has no heatmap; each cell names its count for hover and for screen readers.
  */
 export function ActivityHeatmap({ counts }: { counts: Map<string, number> }) {
@@ -26,7 +26,7 @@ export function ActivityHeatmap({ counts }: { counts: Map<string, number> }) {
   return (
     <div className="heatmap-wrap">
       <table className="heatmap" data-testid="activity-heatmap">
-        <caption className="sr-only">Tokens issued by day of week and hour (UTC)</caption>
+        <caption className="sr-only">Agent activity by day of week and hour (UTC)</caption>
         <thead>
           <tr>
             <td />
@@ -45,7 +45,7 @@ export function ActivityHeatmap({ counts }: { counts: Map<string, number> }) {
               </th>
               {HOURS.map((hour) => {
                 const count = counts.get(`${dow}:${hour}`) ?? 0;
-                const label = `${DAYS[dow]} ${String(hour).padStart(2, '0')}:00 UTC: ${count} token${count === 1 ? '' : 's'}`;
+                const label = `${DAYS[dow]} ${String(hour).padStart(2, '0')}:00 UTC: ${count} record${count === 1 ? '' : 's'}`;
                 return (
                   <td
                     key={hour}

@@ -4,12 +4,14 @@ import type { Denials } from './types';
 
 type Reason = Denials['reasons'][number];
 
+const reasonOf = (r: Reason) => r.reason ?? 'unspecified';
+
 /** Refusals by reason: the biggest first as bars, and every one in a table with the action refused. */
 export function DenialsChart({ data }: { data: Denials }) {
   const reasons = [...data.reasons].sort((a, b) => b.count - a.count);
-  const bars = reasons.slice(0, 10).map((r) => ({ label: `${r.reason} (${r.action})`, count: r.count }));
+  const bars = reasons.slice(0, 10).map((r) => ({ label: `${reasonOf(r)} (${r.action})`, count: r.count }));
   const columns: Column<Reason>[] = [
-    { key: 'reason', header: 'Reason', render: (r) => <span className="mono">{r.reason}</span> },
+    { key: 'reason', header: 'Reason', render: (r) => <span className="mono">{reasonOf(r)}</span> },
     { key: 'action', header: 'Action', render: (r) => <span className="mono muted">{r.action}</span> },
     { key: 'count', header: 'Count', align: 'right', render: (r) => r.count.toLocaleString() },
   ];
@@ -35,7 +37,7 @@ export function DenialsChart({ data }: { data: Denials }) {
         rowProps={(r) => ({
           'data-testid': 'denial-row',
           'data-action': r.action,
-          'data-reason': r.reason,
+          'data-reason': reasonOf(r),
           'data-count': String(r.count),
         })}
       />

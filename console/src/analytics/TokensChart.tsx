@@ -10,20 +10,29 @@ const tick = (interval: Interval) => (at: number) => (interval === 'hour' ? hour
 
 type Row = { at: number } & Record<string, number>;
 
-/** One row per bucket with a count per agent; an agent with no point in a bucket issued none there. */
+const STEP: Record<Interval, number> = { hour: 3_600_000, day: 86_400_000 };
+
+/**
+ * One row per bucket of the window, with a count per agent: the API leaves out empty buckets, so they are
+ * put back as zeros here. Buckets start on whole UTC hours or days, as the server truncates them.
+ */
 function rowsOf(data: TokensOverTime): Row[] {
-  const byAt = new Map<number, Row>();
+  const step = STEP[data.interval];
+  const rows = new Map<number, Row>();
+  const zeros = () => Object.fromEntries(data.series.map((s) => [s.agent_id, 0]));
+  const end = Date.parse(data.to);
+  for (let at = Math.floor(Date.parse(data.from) / step) * step; at < end; at += step) {
+    rows.set(at, { at, ...zeros() } as Row);
+  }
   for (const s of data.series) {
     for (const p of s.points) {
       const at = Date.parse(p.at);
-      const row = byAt.get(at) ?? ({ at } as Row);
+      const row = rows.get(at) ?? ({ at, ...zeros() } as Row);
       row[s.agent_id] = (row[s.agent_id] ?? 0) + p.count;
-      byAt.set(at, row);
+      rows.set(at, row);
     }
   }
-  const rows = [...byAt.values()].sort((a, b) => a.at - b.at);
-  for (const row of rows) for (const s of data.series) row[s.agent_id] ??= 0;
-  return rows;
+  return [...rows.values()].sort((a, b) => a.at - b.at);
 }
 
 /** Tokens issued per hour or day, a line per agent. */

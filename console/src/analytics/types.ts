@@ -6,6 +6,7 @@ export interface TokenSeries {
   points: Array<{ at: string; count: number }>;
 }
 
+/** Buckets without a token are left out. */
 export interface TokensOverTime {
   interval: Interval;
   from: string;
@@ -13,7 +14,7 @@ export interface TokensOverTime {
   series: TokenSeries[];
 }
 
-/** Tokens issued per day of the week (0 = Sunday) and hour of the day. */
+/** An agent's audit records per day of the week (0 = Sunday) and hour of the day, both in UTC. */
 export interface ActivityCell {
   dow: number;
   hour: number;
@@ -25,7 +26,8 @@ export interface Activity {
 }
 
 export interface Denials {
-  reasons: Array<{ action: string; reason: string; count: number }>;
+  /** `reason` is the record's details.error; null when it has none. */
+  reasons: Array<{ action: string; reason: string | null; count: number }>;
 }
 
 /** A time window as the API takes it: ISO instants. */

@@ -80,7 +80,7 @@ export function AnalyticsPage() {
   const header = (
     <PageHeader
       title="Analytics"
-      description={`How ${org.name}'s agents use Gatehouse: the tokens they get, when, and what is refused.`}
+      description={`How ${org.name}'s agents use Gatehouse, summed up from the audit log: the tokens they get, when they act, and what is refused.`}
       actions={
         isAdmin && (
           <Select
@@ -149,7 +149,7 @@ export function AnalyticsPage() {
         </Card>
         <Card
           title="Activity by hour"
-          description="When in the week tokens are issued, by day and hour (UTC); darker is busier."
+          description="When in the week agents act (every audit record an agent causes), by day and hour (UTC); darker is busier."
           actions={
             <Select
               label="Agent"
