@@ -5,6 +5,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDe
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { registerAgentRoutes } from './modules/agents/routes.js';
 import { registerAgentVersionRoutes } from './modules/agents/versions-routes.js';
+import { registerAuditExportRoutes } from './modules/audit/export-routes.js';
 import { registerAuditRoutes } from './modules/audit/routes.js';
 import { registerAuthRoutes } from './modules/auth/routes.js';
 import { registerConsole } from './modules/console/routes.js';
@@ -63,7 +64,7 @@ export async function buildApp(runtime: Runtime): Promise<ZApp> {
   app.removeContentTypeParser('text/plain');
 
   registerProblemHandlers(app);
-  const metrics = createMetrics();
+  const metrics = createMetrics({ auditShipper: runtime.services.auditShipper });
   registerMetrics(app, metrics);
   const securityHeaders = staticSecurityHeaders();
   // One synchronous hook for what every response carries: each hook, and each promise, costs
@@ -130,6 +131,7 @@ export async function buildApp(runtime: Runtime): Promise<ZApp> {
       registerAgentSessionRoutes(v1, deps);
       registerDelegationRoutes(v1, deps);
       registerAuditRoutes(v1, deps);
+      registerAuditExportRoutes(v1, deps);
     },
     { prefix: '/v1' },
   );

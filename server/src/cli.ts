@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { runAgentsCreate, runAgentsList, runAgentsSetStatus } from './cli/agents.js';
+import { runAuditExport } from './cli/audit-export.js';
 import { runCredentialsCreate, runCredentialsRevoke, runCredentialsRotate } from './cli/credentials.js';
 import { runKeysList, runKeysRotate } from './cli/keys.js';
 import { runLocalToken, runRemoteToken } from './cli/token.js';
@@ -188,5 +189,17 @@ export function program(): Command {
     .option('--url <issuer>', "a Gatehouse server's URL: ask its /oauth/token instead of this installation")
     .option('--json', 'print the whole token response as JSON')
     .action((opts) => (opts.url ? runRemoteToken(opts) : withRuntime((rt) => runLocalToken(rt, opts))));
+
+  // One group for every audit command (export here; verification and retention join it).
+  const audit = cli.command('audit').description('The tamper-evident audit log');
+  audit
+    .command('export')
+    .description("Write an org's audit records in seq order as JSON lines or CSV (as GET /v1/audit/export)")
+    .addOption(orgOption())
+    .addOption(new Option('--format <format>', 'output format').choices(['jsonl', 'csv']).default('jsonl'))
+    .option('--from <iso>', 'records at or after this time (ISO 8601 with offset)')
+    .option('--to <iso>', 'records before this time (ISO 8601 with offset)')
+    .option('--out <file>', 'write to this file instead of standard output')
+    .action((opts) => withRuntime((rt) => runAuditExport(rt, opts)));
   return cli;
 }

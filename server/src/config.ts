@@ -33,6 +33,10 @@ const envSchema = z.object({
   GATEHOUSE_LOGIN_MAX_FAILURES_PER_IP: int(1, 100_000).default(100),
   GATEHOUSE_LOGIN_WINDOW_SECONDS: int(1, 24 * 3600).default(900),
   GATEHOUSE_TRUST_PROXY: z.enum(['true', 'false']).default('false'),
+  GATEHOUSE_AUDIT_SINK: z
+    .url({ protocol: /^(https?|file)$/, error: 'must be an http(s):// or file:// URL' })
+    .optional(),
+  GATEHOUSE_AUDIT_SINK_TOKEN: z.string().optional(),
   GATEHOUSE_KEY_PUBLISH_AHEAD_SECONDS: int(0, 7 * 24 * 3600).default(300),
   GATEHOUSE_KEY_ROTATION_DAYS: int(0, 3650).default(90),
   GATEHOUSE_DPOP_REQUIRE_NONCE: z.enum(['true', 'false']).default('false'),
@@ -60,6 +64,8 @@ export type Config = Readonly<{
   invitationTtlSeconds: number;
   login: { maxFailuresPerAccount: number; maxFailuresPerIp: number; windowSeconds: number };
   trustProxy: boolean;
+  /** Where audit records are streamed (a SIEM's HTTP endpoint or a JSON-lines file), if anywhere. */
+  auditSink: { url: string; token: string | undefined } | undefined;
   keys: { publishAheadSeconds: number; rotationDays: number };
   dpop: { requireNonce: boolean };
 }>;
@@ -95,6 +101,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (given.DATABASE_URL && !given.GATEHOUSE_MASTER_KEY) {
     problems.push('GATEHOUSE_MASTER_KEY: required when DATABASE_URL is set (32 bytes, base64 or hex)');
   }
+  if (given.GATEHOUSE_AUDIT_SINK_TOKEN && !/^https?:/.test(given.GATEHOUSE_AUDIT_SINK ?? '')) {
+    problems.push('GATEHOUSE_AUDIT_SINK_TOKEN: only an http(s):// GATEHOUSE_AUDIT_SINK takes a token');
+  }
   if (!parsed.success || problems.length) throw new ConfigError(problems);
   const e = parsed.data;
 
@@ -128,6 +137,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       windowSeconds: e.GATEHOUSE_LOGIN_WINDOW_SECONDS,
     },
     trustProxy: e.GATEHOUSE_TRUST_PROXY === 'true',
+    auditSink: e.GATEHOUSE_AUDIT_SINK
+      ? { url: e.GATEHOUSE_AUDIT_SINK, token: e.GATEHOUSE_AUDIT_SINK_TOKEN }
+      : undefined,
     keys: {
       publishAheadSeconds: e.GATEHOUSE_KEY_PUBLISH_AHEAD_SECONDS,
       rotationDays: e.GATEHOUSE_KEY_ROTATION_DAYS,

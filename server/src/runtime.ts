@@ -3,10 +3,12 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { TOKEN_TTL_SECONDS } from './modules/agents/schema.js';
 import { createAgentService } from './modules/agents/service.js';
+import { createAuditExport } from './modules/audit/export.js';
 import { createAuditGroupCommit } from './modules/audit/group-commit.js';
 import { createAuditMaintenance } from './modules/audit/maintenance.js';
 import { createAuditReader } from './modules/audit/reader.js';
 import { createAuditService } from './modules/audit/service.js';
+import { createAuditShipper } from './modules/audit/sinks.js';
 import { createAuthService } from './modules/auth/service.js';
 import { createBootstrap } from './modules/bootstrap/service.js';
 import { createCredentialService } from './modules/credentials/service.js';
@@ -54,6 +56,8 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
   const audit = createAuditService();
   const auditCommits = createAuditGroupCommit({ db, audit });
   const auditMaintenance = createAuditMaintenance({ db, log });
+  const auditExport = createAuditExport({ db, clock });
+  const auditShipper = config.auditSink ? createAuditShipper({ db, log, sink: config.auditSink }) : undefined;
   // Checkpoints and prune records join once their module signs them (anchors).
   const auditReader = createAuditReader({ db, anchors: async () => [] });
   const users = createUserService(db);
@@ -167,6 +171,8 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
       audit,
       auditCommits,
       auditReader,
+      auditExport,
+      auditShipper,
       users,
       orgs,
       auth,
@@ -219,6 +225,7 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
       await delegations.start();
       await orgs.start();
       state.ready = true;
+      auditShipper?.start();
       scheduleKeyRotation();
       return true;
     },
@@ -227,6 +234,7 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
       state.closing = true;
       clearInterval(rotationTimer);
       auditMaintenance.stop();
+      await auditShipper?.stop();
       state.ready = false;
       // Issuance records still waiting for their commit get it before the database goes.
       await auditCommits.drain();

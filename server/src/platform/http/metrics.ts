@@ -1,8 +1,14 @@
 import type { FastifyInstance } from 'fastify';
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
-/** Prometheus metrics: process defaults plus per-route request count and duration. */
-export function createMetrics() {
+/** What the audit sink's gauge reads at scrape time (modules/audit/sinks.ts). */
+interface SinkLag {
+  name: string;
+  lag(): Promise<number>;
+}
+
+/** Prometheus metrics: process defaults, per-route request count and duration, audit sink lag. */
+export function createMetrics(sources: { auditShipper?: SinkLag | undefined } = {}) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const requests = new Counter({
@@ -18,6 +24,18 @@ export function createMetrics() {
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   });
+  const shipper = sources.auditShipper;
+  if (shipper) {
+    new Gauge({
+      name: 'gatehouse_audit_sink_lag_events',
+      help: 'Audit records committed but not yet acknowledged by the SIEM sink',
+      labelNames: ['sink'] as const,
+      registers: [registry],
+      async collect() {
+        this.set({ sink: shipper.name }, await shipper.lag());
+      },
+    });
+  }
   return { registry, requests, duration };
 }
 export type Metrics = ReturnType<typeof createMetrics>;
