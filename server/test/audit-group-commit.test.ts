@@ -191,3 +191,36 @@ describe('token issuance through group commit', () => {
     }
   });
 });
+
+describe('with GATEHOUSE_AUDIT_TOKEN_ISSUANCE=false', () => {
+  it('issues without a token.issued record, and still records refusals', async () => {
+    const quiet = await startTestServer({ env: { GATEHOUSE_AUDIT_TOKEN_ISSUANCE: 'false' } });
+    try {
+      const api = client(quiet);
+      const admin = await api.login(quiet.admin.email, quiet.admin.password);
+      const agent = await api.post('/v1/agents', { name: 'quiet-bot', allowed_scopes: ['a:read'] }, admin);
+      const cred = await api.post(
+        `/v1/agents/${agent.body.id}/credentials`,
+        { type: 'client_secret' },
+        admin,
+      );
+      const form = (scope: string) =>
+        api.call('POST', '/oauth/token', {
+          body: `grant_type=client_credentials&scope=${scope}`,
+          headers: {
+            authorization: `Basic ${Buffer.from(`${cred.body.client_id}:${cred.body.client_secret}`).toString('base64')}`,
+            'content-type': 'application/x-www-form-urlencoded',
+          },
+        });
+      expect((await form('a:read')).status).toBe(200);
+      // Refused after the client authenticated, so recorded in its org.
+      expect((await form('b:write')).status).toBe(400);
+      const actions = (await api.get('/v1/audit?action=token.*', admin)).body.items.map(
+        (e: { action: string }) => e.action,
+      );
+      expect(actions).toEqual(['token.refused']);
+    } finally {
+      await quiet.close();
+    }
+  });
+});

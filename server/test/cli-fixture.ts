@@ -72,7 +72,13 @@ export function cli(
    * `gatehouse start`, resolved with its URL and output once /readyz answers 200; stop() sends
    * SIGTERM and resolves with the exit code.
    */
-  async function startNode(): Promise<{ url: string; output: () => string; stop(): Promise<number | null> }> {
+  async function startNode(): Promise<{
+    url: string;
+    output: () => string;
+    stop(): Promise<number | null>;
+    /** SIGKILL: the process dies mid-work, as in a crash or an OOM kill. */
+    crash(): Promise<number | null>;
+  }> {
     const child = spawnCli(['start']);
     running.add(child);
     let output = '';
@@ -92,6 +98,10 @@ export function cli(
       child.kill('SIGTERM');
       return exited;
     };
+    const crash = () => {
+      child.kill('SIGKILL');
+      return exited;
+    };
     const deadline = Date.now() + 60_000;
     while (Date.now() < deadline) {
       const url = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1];
@@ -100,7 +110,7 @@ export function cli(
           (r) => r.status,
           () => 0,
         );
-        if (ready === 200) return { url, output: () => output, stop };
+        if (ready === 200) return { url, output: () => output, stop, crash };
       }
       await new Promise((r) => setTimeout(r, 100));
     }

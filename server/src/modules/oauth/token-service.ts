@@ -20,6 +20,8 @@ interface Deps {
   issuer: string;
   /** `aud` when the request names no resource. */
   defaultAudience: string;
+  /** False: client_credentials issuances go unrecorded (GATEHOUSE_AUDIT_TOKEN_ISSUANCE). */
+  auditIssuance?: boolean;
 }
 
 const API_KEY_SESSION_SECONDS = 900;
@@ -123,7 +125,7 @@ export function createTokenService(deps: Deps) {
       meta,
     };
     // Acknowledged only once its record is durable (committed with whatever else was waiting).
-    await deps.auditCommits.append(event);
+    if (deps.auditIssuance !== false || i.action) await deps.auditCommits.append(event);
     return {
       answer: {
         access_token: accessToken,
