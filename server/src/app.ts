@@ -5,9 +5,11 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDe
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { registerAgentRoutes } from './modules/agents/routes.js';
 import { registerAgentVersionRoutes } from './modules/agents/versions-routes.js';
+import { registerAnalyticsRoutes } from './modules/analytics/routes.js';
 import { registerAuditExportRoutes } from './modules/audit/export-routes.js';
 import { registerAuditRoutes } from './modules/audit/routes.js';
 import { registerAuthRoutes } from './modules/auth/routes.js';
+import { registerComplianceRoutes } from './modules/compliance/routes.js';
 import { registerConsole } from './modules/console/routes.js';
 import { registerCredentialRoutes } from './modules/credentials/routes.js';
 import { registerDelegationRoutes } from './modules/delegations/routes.js';
@@ -132,6 +134,8 @@ export async function buildApp(runtime: Runtime): Promise<ZApp> {
       registerDelegationRoutes(v1, deps);
       registerAuditRoutes(v1, deps);
       registerAuditExportRoutes(v1, deps);
+      registerComplianceRoutes(v1, deps);
+      registerAnalyticsRoutes(v1, deps);
     },
     { prefix: '/v1' },
   );

@@ -40,6 +40,10 @@ const envSchema = z.object({
   GATEHOUSE_KEY_PUBLISH_AHEAD_SECONDS: int(0, 7 * 24 * 3600).default(300),
   GATEHOUSE_KEY_ROTATION_DAYS: int(0, 3650).default(90),
   GATEHOUSE_DPOP_REQUIRE_NONCE: z.enum(['true', 'false']).default('false'),
+  GATEHOUSE_CREDENTIAL_MAX_AGE_DAYS: int(1, 3650).default(90),
+  GATEHOUSE_CREDENTIAL_MAX_IDLE_DAYS: int(1, 3650).default(90),
+  GATEHOUSE_TOKEN_TTL_POLICY_SECONDS: int(60, 86400).default(3600),
+  GATEHOUSE_MAX_ADMINS: int(1, 10_000).default(5),
 });
 
 export type Config = Readonly<{
@@ -68,6 +72,13 @@ export type Config = Readonly<{
   auditSink: { url: string; token: string | undefined } | undefined;
   keys: { publishAheadSeconds: number; rotationDays: number };
   dpop: { requireNonce: boolean };
+  /** Policies the compliance report checks live state against (docs/compliance.md). */
+  compliance: {
+    credentialMaxAgeDays: number;
+    credentialMaxIdleDays: number;
+    tokenTtlPolicySeconds: number;
+    maxAdmins: number;
+  };
 }>;
 
 export class ConfigError extends Error {
@@ -145,5 +156,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       rotationDays: e.GATEHOUSE_KEY_ROTATION_DAYS,
     },
     dpop: { requireNonce: e.GATEHOUSE_DPOP_REQUIRE_NONCE === 'true' },
+    compliance: {
+      credentialMaxAgeDays: e.GATEHOUSE_CREDENTIAL_MAX_AGE_DAYS,
+      credentialMaxIdleDays: e.GATEHOUSE_CREDENTIAL_MAX_IDLE_DAYS,
+      tokenTtlPolicySeconds: e.GATEHOUSE_TOKEN_TTL_POLICY_SECONDS,
+      maxAdmins: e.GATEHOUSE_MAX_ADMINS,
+    },
   });
 }

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { TOKEN_TTL_SECONDS } from './modules/agents/schema.js';
 import { createAgentService } from './modules/agents/service.js';
+import { createAnalyticsService } from './modules/analytics/service.js';
 import { createAuditExport } from './modules/audit/export.js';
 import { createAuditGroupCommit } from './modules/audit/group-commit.js';
 import { createAuditMaintenance } from './modules/audit/maintenance.js';
@@ -11,6 +12,7 @@ import { createAuditService } from './modules/audit/service.js';
 import { createAuditShipper } from './modules/audit/sinks.js';
 import { createAuthService } from './modules/auth/service.js';
 import { createBootstrap } from './modules/bootstrap/service.js';
+import { createComplianceService } from './modules/compliance/service.js';
 import { createCredentialService } from './modules/credentials/service.js';
 import { createDelegationService } from './modules/delegations/service.js';
 import { createInvitationService } from './modules/invitations/service.js';
@@ -136,6 +138,18 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
     agents,
     credentials,
   });
+  const compliance = createComplianceService({
+    db,
+    clock,
+    audit,
+    auditReader,
+    policy: {
+      ...config.compliance,
+      keyRotationDays: config.keys.rotationDays,
+      loginMaxFailuresPerAccount: config.login.maxFailuresPerAccount,
+    },
+  });
+  const analytics = createAnalyticsService({ db, clock });
   const bootstrap = createBootstrap({
     db,
     users,
@@ -190,6 +204,8 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
       registrationSettings,
       registration,
       bootstrap,
+      compliance,
+      analytics,
     },
     state,
 
