@@ -6,6 +6,7 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import { registerAgentRoutes } from './modules/agents/routes.js';
 import { registerAgentVersionRoutes } from './modules/agents/versions-routes.js';
 import { registerAnalyticsRoutes } from './modules/analytics/routes.js';
+import { registerAuditKeysWellKnown, registerCheckpointRoutes } from './modules/audit/checkpoint-routes.js';
 import { registerAuditExportRoutes } from './modules/audit/export-routes.js';
 import { registerAuditRoutes } from './modules/audit/routes.js';
 import { registerAuthRoutes } from './modules/auth/routes.js';
@@ -99,6 +100,7 @@ export async function buildApp(runtime: Runtime): Promise<ZApp> {
   const deps = { services: runtime.services, guards, config };
   registerHealthRoutes(app, runtime, metrics);
   registerJwksRoute(app, deps);
+  registerAuditKeysWellKnown(app, deps);
   registerMetadataRoutes(app, config.issuer);
   await registerOAuthRoutes(app, {
     tokens: runtime.services.tokens,
@@ -133,6 +135,7 @@ export async function buildApp(runtime: Runtime): Promise<ZApp> {
       registerAgentSessionRoutes(v1, deps);
       registerDelegationRoutes(v1, deps);
       registerAuditRoutes(v1, deps);
+      registerCheckpointRoutes(v1, deps);
       registerAuditExportRoutes(v1, deps);
       registerComplianceRoutes(v1, deps);
       registerAnalyticsRoutes(v1, deps);

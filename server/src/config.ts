@@ -40,6 +40,7 @@ const envSchema = z.object({
   GATEHOUSE_KEY_PUBLISH_AHEAD_SECONDS: int(0, 7 * 24 * 3600).default(300),
   GATEHOUSE_KEY_ROTATION_DAYS: int(0, 3650).default(90),
   GATEHOUSE_DPOP_REQUIRE_NONCE: z.enum(['true', 'false']).default('false'),
+  GATEHOUSE_AUDIT_CHECKPOINT_INTERVAL_SECONDS: int(0, 30 * 24 * 3600).default(3600),
   GATEHOUSE_CREDENTIAL_MAX_AGE_DAYS: int(1, 3650).default(90),
   GATEHOUSE_CREDENTIAL_MAX_IDLE_DAYS: int(1, 3650).default(90),
   GATEHOUSE_TOKEN_TTL_POLICY_SECONDS: int(60, 86400).default(3600),
@@ -73,6 +74,8 @@ export type Config = Readonly<{
   keys: { publishAheadSeconds: number; rotationDays: number };
   dpop: { requireNonce: boolean };
   /** Policies the compliance report checks live state against (docs/compliance.md). */
+  /** How often each node checkpoints the audit chains that moved; 0: only on demand. */
+  auditCheckpointIntervalSeconds: number;
   compliance: {
     credentialMaxAgeDays: number;
     credentialMaxIdleDays: number;
@@ -159,6 +162,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     compliance: {
       credentialMaxAgeDays: e.GATEHOUSE_CREDENTIAL_MAX_AGE_DAYS,
       credentialMaxIdleDays: e.GATEHOUSE_CREDENTIAL_MAX_IDLE_DAYS,
+    auditCheckpointIntervalSeconds: e.GATEHOUSE_AUDIT_CHECKPOINT_INTERVAL_SECONDS,
       tokenTtlPolicySeconds: e.GATEHOUSE_TOKEN_TTL_POLICY_SECONDS,
       maxAdmins: e.GATEHOUSE_MAX_ADMINS,
     },

@@ -4,8 +4,11 @@ import type { Config } from './config.js';
 import { TOKEN_TTL_SECONDS } from './modules/agents/schema.js';
 import { createAgentService } from './modules/agents/service.js';
 import { createAnalyticsService } from './modules/analytics/service.js';
+import { anchorsOf } from './modules/audit/anchors.js';
+import { createAuditCheckpoints } from './modules/audit/checkpoints.js';
 import { createAuditExport } from './modules/audit/export.js';
 import { createAuditGroupCommit } from './modules/audit/group-commit.js';
+import { createAuditKeys } from './modules/audit/keys.js';
 import { createAuditMaintenance } from './modules/audit/maintenance.js';
 import { createAuditReader } from './modules/audit/reader.js';
 import { createAuditService } from './modules/audit/service.js';
@@ -60,8 +63,18 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
   const auditMaintenance = createAuditMaintenance({ db, log });
   const auditExport = createAuditExport({ db, clock });
   const auditShipper = config.auditSink ? createAuditShipper({ db, log, sink: config.auditSink }) : undefined;
-  // Checkpoints and prune records join once their module signs them (anchors).
-  const auditReader = createAuditReader({ db, anchors: async () => [] });
+  const auditReader = createAuditReader({ db, anchors: anchorsOf });
+  // Audit keys are sealed as token signing keys are, under the same derived key.
+  const signingKeysSeal = deriveKey(masterKey, 'signing-keys/v1');
+  const auditKeys = createAuditKeys({ db, sealKey: signingKeysSeal });
+  const auditCheckpoints = createAuditCheckpoints({
+    db,
+    keys: auditKeys,
+    audit,
+    clock,
+    log,
+    intervalSeconds: config.auditCheckpointIntervalSeconds,
+  });
   const users = createUserService(db);
   const orgs = createOrgService({ db, audit, clock, store, log });
   const auth = createAuthService({
@@ -92,7 +105,7 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
     clock,
     audit,
     log,
-    sealKey: deriveKey(masterKey, 'signing-keys/v1'),
+    sealKey: signingKeysSeal,
     publishAheadSeconds: config.keys.publishAheadSeconds,
     // A retired key stays published as long as the longest token an agent may be given.
     maxTokenTtlSeconds: TOKEN_TTL_SECONDS.max,
@@ -186,6 +199,8 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
       auditCommits,
       auditReader,
       auditExport,
+      auditKeys,
+      auditCheckpoints,
       auditShipper,
       users,
       orgs,
@@ -244,6 +259,7 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
       auditShipper?.start();
       scheduleKeyRotation();
       return true;
+      auditCheckpoints.start();
     },
 
     async close(): Promise<void> {
@@ -251,6 +267,7 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
       clearInterval(rotationTimer);
       auditMaintenance.stop();
       await auditShipper?.stop();
+      auditCheckpoints.stop();
       state.ready = false;
       // Issuance records still waiting for their commit get it before the database goes.
       await auditCommits.drain();

@@ -16,7 +16,10 @@ export type IdPrefix =
   | 'crd'
   | 'iat'
   | 'dlg'
-  | 'res';
+  | 'res'
+  | 'akey'
+  | 'ckp'
+  | 'prn';
 
 // Random bytes drawn 4 KiB at a time: one syscall per 256 ids instead of one per id.
 let pool = Buffer.alloc(0);

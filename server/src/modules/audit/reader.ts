@@ -4,7 +4,7 @@ import type { Db, Q } from '../../platform/db/database.js';
 import type { AuditEventsTable } from '../../platform/db/tables.js';
 import type { AuditQuery, PresentedAuditEvent } from './schema.js';
 import { seqCursor } from './schema.js';
-import { type Anchor, type VerifyReport, verifyChain } from './verify.js';
+import { type AnchorSet, type VerifyReport, verifyChain } from './verify.js';
 
 export function presentAuditEvent(r: Selectable<AuditEventsTable>): PresentedAuditEvent {
   return {
@@ -35,8 +35,8 @@ export function describeReport(r: VerifyReport): string {
 
 export interface AuditReaderDeps {
   db: Db;
-  /** Signature-checked checkpoints and prune records of a chain (the checkpoints module). */
-  anchors(q: Q, orgId: string | null): Promise<Anchor[]>;
+  /** A chain's checkpoints and prune records, sorted by whether their signatures verified (anchors.ts). */
+  anchors(q: Q, orgId: string | null): Promise<AnchorSet>;
 }
 
 /** Reading the log: the filtered list and chain verification, within the caller's org. */
@@ -72,7 +72,7 @@ export function createAuditReader({ db, anchors }: AuditReaderDeps) {
           orgId,
           ...(range.from !== undefined ? { from: range.from } : {}),
           ...(range.to !== undefined ? { to: range.to } : {}),
-          anchors: await anchors(trx, orgId),
+          ...(await anchors(trx, orgId)),
         }),
       );
       return { ...report, message: describeReport(report) };

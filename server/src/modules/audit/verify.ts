@@ -13,6 +13,12 @@ export interface Anchor {
   kind: 'checkpoint' | 'prune';
 }
 
+/** A chain's signed statements: those whose signature verified, and those whose did not. */
+export interface AnchorSet {
+  anchors: Anchor[];
+  forged: Anchor[];
+}
+
 export interface VerifyReport {
   org_id: string | null;
   ok: boolean;
@@ -35,6 +41,8 @@ export interface VerifyOptions {
   to?: number;
   /** Checkpoints and prune records whose signatures the caller has checked. */
   anchors?: Anchor[];
+  /** Checkpoints or prune records whose signature did not verify: any in range breaks the chain. */
+  forged?: Anchor[];
   pageSize?: number;
 }
 
@@ -111,6 +119,17 @@ export async function verifyChain(q: Q, opts: VerifyOptions): Promise<VerifyRepo
     report.break = { seq, kind, detail };
     return report;
   };
+  // Someone wrote a statement in the installation's name: nothing it claims can be trusted.
+  const forged = (opts.forged ?? [])
+    .filter((a) => a.seq >= from - 1 && (to === undefined || a.seq <= to))
+    .sort((a, b) => a.seq - b.seq)[0];
+  if (forged) {
+    return fail(
+      forged.seq,
+      'modified',
+      `the signature of ${forged.kind} ${forged.id} at seq ${forged.seq} is invalid`,
+    );
+  }
 
   const page = (after: number) =>
     sql<Row>`select seq, id, at, actor_type, actor_id, actor_chain, action, target_type, target_id,
