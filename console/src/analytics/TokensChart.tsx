@@ -60,7 +60,7 @@ export function TokensChart({ data, agents }: { data: TokensOverTime; agents: Ag
               key={s.agent_id}
               dataKey={s.agent_id}
               name={agentLabel(agents, s.agent_id)}
-              type="monotone"
+              type="linear"
               stroke={colorAt(i)}
               strokeWidth={2}
               dot={{ r: 2 }}

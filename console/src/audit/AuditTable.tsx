@@ -1,4 +1,3 @@
-import { Button } from '../ui/Button';
 import { type Column, Table } from '../ui/Table';
 import { ActorName, type ActorNames } from './ActorName';
 import { formatExact } from './format';
@@ -11,7 +10,7 @@ export interface AuditTableProps {
   onOpen: (event: AuditEvent) => void;
 }
 
-/** Audit records, newest first; each opens its full record. */
+/** Audit records, newest first; a record's action opens it in full. */
 export function AuditTable({ events, names, onOpen }: AuditTableProps) {
   const columns: Column<AuditEvent>[] = [
     {
@@ -27,7 +26,21 @@ export function AuditTable({ events, names, onOpen }: AuditTableProps) {
       render: (e) => <time dateTime={e.at}>{formatExact(e.at)}</time>,
     },
     { key: 'actor', header: 'Actor', render: (e) => <ActorName actor={e.actor} names={names} /> },
-    { key: 'action', header: 'Action', render: (e) => <span className="mono">{e.action}</span> },
+    {
+      key: 'action',
+      header: 'Action',
+      render: (e) => (
+        <button
+          type="button"
+          className="link-button mono"
+          onClick={() => onOpen(e)}
+          title={`Open record ${e.seq}`}
+          data-testid="audit-open"
+        >
+          {e.action}
+        </button>
+      ),
+    },
     {
       key: 'target',
       header: 'Target',
@@ -42,22 +55,6 @@ export function AuditTable({ events, names, onOpen }: AuditTableProps) {
         ),
     },
     { key: 'outcome', header: 'Outcome', render: (e) => <OutcomeBadge outcome={e.outcome} /> },
-    {
-      key: 'open',
-      header: <span className="sr-only">Details</span>,
-      align: 'right',
-      render: (e) => (
-        <Button
-          size="sm"
-          variant="ghost"
-          onClick={() => onOpen(e)}
-          aria-label={`Details of record ${e.seq}`}
-          data-testid="audit-open"
-        >
-          Details
-        </Button>
-      ),
-    },
   ];
   return (
     <Table

@@ -53,8 +53,10 @@ export interface Checkpoint {
   seq: number;
   hash: string;
   at: string;
-  /** The audit signing key (GET /v1/audit/keys) that signed it. */
+  /** The audit key that signed it, published at /.well-known/gatehouse-audit-keys.json. */
   kid: string;
+  /** Ed25519 over `payload`'s UTF-8 bytes, base64url. */
   signature: string;
-  payload: unknown;
+  /** The exact signed string: canonical JSON of {org_id, seq, hash, at}. */
+  payload: string;
 }

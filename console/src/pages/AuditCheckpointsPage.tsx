@@ -101,9 +101,9 @@ export function AuditCheckpointsPage() {
         </Card>
         {isAdmin && (
           <p className="field-hint">
-            Each checkpoint is signed with an audit key published at{' '}
-            <span className="mono">/v1/audit/keys</span> (JWKS): a saved checkpoint can be checked with that
-            key alone.
+            A saved checkpoint holds the exact signed text (<span className="mono">payload</span>) and its
+            Ed25519 signature; the key that checks it is published at{' '}
+            <span className="mono">/.well-known/gatehouse-audit-keys.json</span> under its key ID.
           </p>
         )}
       </div>
