@@ -45,6 +45,7 @@ const envSchema = z.object({
   GATEHOUSE_CREDENTIAL_MAX_IDLE_DAYS: int(1, 3650).default(90),
   GATEHOUSE_TOKEN_TTL_POLICY_SECONDS: int(60, 86400).default(3600),
   GATEHOUSE_MAX_ADMINS: int(1, 10_000).default(5),
+  GATEHOUSE_AUDIT_TOKEN_ISSUANCE: z.enum(['true', 'false']).default('true'),
 });
 
 export type Config = Readonly<{
@@ -73,9 +74,11 @@ export type Config = Readonly<{
   auditSink: { url: string; token: string | undefined } | undefined;
   keys: { publishAheadSeconds: number; rotationDays: number };
   dpop: { requireNonce: boolean };
-  /** Policies the compliance report checks live state against (docs/compliance.md). */
   /** How often each node checkpoints the audit chains that moved; 0: only on demand. */
   auditCheckpointIntervalSeconds: number;
+  /** Whether each client_credentials issuance is recorded (token.issued); refusals and exchanges always are. */
+  auditTokenIssuance: boolean;
+  /** Policies the compliance report checks live state against (docs/compliance.md). */
   compliance: {
     credentialMaxAgeDays: number;
     credentialMaxIdleDays: number;
@@ -159,12 +162,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       rotationDays: e.GATEHOUSE_KEY_ROTATION_DAYS,
     },
     dpop: { requireNonce: e.GATEHOUSE_DPOP_REQUIRE_NONCE === 'true' },
+    auditCheckpointIntervalSeconds: e.GATEHOUSE_AUDIT_CHECKPOINT_INTERVAL_SECONDS,
     compliance: {
       credentialMaxAgeDays: e.GATEHOUSE_CREDENTIAL_MAX_AGE_DAYS,
       credentialMaxIdleDays: e.GATEHOUSE_CREDENTIAL_MAX_IDLE_DAYS,
-    auditCheckpointIntervalSeconds: e.GATEHOUSE_AUDIT_CHECKPOINT_INTERVAL_SECONDS,
       tokenTtlPolicySeconds: e.GATEHOUSE_TOKEN_TTL_POLICY_SECONDS,
       maxAdmins: e.GATEHOUSE_MAX_ADMINS,
     },
+    auditTokenIssuance: e.GATEHOUSE_AUDIT_TOKEN_ISSUANCE === 'true',
   });
 }

@@ -58,8 +58,8 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
   const masterKey = resolveMasterKey(config, log);
   const hasher = createSecretHasher(deriveKey(masterKey, 'secret-pepper/v1'));
 
-  const audit = createAuditService();
-  const auditCommits = createAuditGroupCommit({ db, audit });
+  const audit = createAuditService({ db });
+  const auditCommits = createAuditGroupCommit({ audit });
   const auditMaintenance = createAuditMaintenance({ db, log });
   const auditExport = createAuditExport({ db, clock });
   const auditShipper = config.auditSink ? createAuditShipper({ db, log, sink: config.auditSink }) : undefined;
@@ -121,6 +121,7 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
     resources,
     issuer: config.issuer,
     defaultAudience: config.issuer,
+    auditIssuance: config.auditTokenIssuance,
   });
   const dpop = createDpopVerifier({
     store,
@@ -198,9 +199,9 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
       audit,
       auditCommits,
       auditReader,
-      auditExport,
       auditKeys,
       auditCheckpoints,
+      auditExport,
       auditShipper,
       users,
       orgs,
@@ -258,16 +259,16 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
       state.ready = true;
       auditShipper?.start();
       scheduleKeyRotation();
-      return true;
       auditCheckpoints.start();
+      return true;
     },
 
     async close(): Promise<void> {
       state.closing = true;
       clearInterval(rotationTimer);
       auditMaintenance.stop();
-      await auditShipper?.stop();
       auditCheckpoints.stop();
+      await auditShipper?.stop();
       state.ready = false;
       // Issuance records still waiting for their commit get it before the database goes.
       await auditCommits.drain();

@@ -26,11 +26,11 @@ function instrumented(opts: { fail?: () => boolean; gate?: () => Promise<void> }
   const real = server.runtime.services.audit;
   const audit: AuditService = {
     ...real,
-    async recordMany(q, events) {
+    async commitBatch(events) {
       stats.statements++;
       await opts.gate?.();
       if (opts.fail?.()) throw new Error('injected failure');
-      return real.recordMany(q, events);
+      return real.commitBatch(events);
     },
   };
   return { audit, stats };
@@ -57,7 +57,7 @@ const targets = (events: AuditEvent[]) => events.map((e) => e.target?.id ?? '').
 describe('audit group commit', () => {
   it('writes a lone event at once, in its own statement', async () => {
     const { audit: counted, stats } = instrumented();
-    const commits = createAuditGroupCommit({ db, audit: counted });
+    const commits = createAuditGroupCommit({ audit: counted });
     const e = event(orgId);
     await commits.append(e);
     expect(stats.statements).toBe(1);
@@ -66,7 +66,7 @@ describe('audit group commit', () => {
 
   it('commits concurrent appends together: one statement for many events, every event stored', async () => {
     const { audit: counted, stats } = instrumented();
-    const commits = createAuditGroupCommit({ db, audit: counted });
+    const commits = createAuditGroupCommit({ audit: counted });
     const events = Array.from({ length: 20 }, () => event(orgId));
     await Promise.all(events.map((e) => commits.append(e)));
     expect(stats.statements).toBe(1);
@@ -75,7 +75,7 @@ describe('audit group commit', () => {
 
   it('gathers appends from callbacks of the same event-loop turn, as requests read together are', async () => {
     const { audit: counted, stats } = instrumented();
-    const commits = createAuditGroupCommit({ db, audit: counted });
+    const commits = createAuditGroupCommit({ audit: counted });
     const events = Array.from({ length: 5 }, () => event(orgId));
     const done = events.map(
       (e) =>
@@ -99,7 +99,7 @@ describe('audit group commit', () => {
         return held;
       },
     });
-    const commits = createAuditGroupCommit({ db, audit: counted });
+    const commits = createAuditGroupCommit({ audit: counted });
     const lone = event(orgId);
     const firstDone = commits.append(lone);
     await expect.poll(() => stats.statements).toBe(1);
@@ -120,7 +120,7 @@ describe('audit group commit', () => {
 
   it('bounds the batch size', async () => {
     const { audit: counted, stats } = instrumented();
-    const commits = createAuditGroupCommit({ db, audit: counted, maxBatch: 5 });
+    const commits = createAuditGroupCommit({ audit: counted, maxBatch: 5 });
     const events = Array.from({ length: 12 }, () => event(orgId));
     await Promise.all(events.map((e) => commits.append(e)));
     expect(stats.statements).toBe(3);
@@ -130,7 +130,7 @@ describe('audit group commit', () => {
   it('rejects every caller of a failed batch and stores none of it; later batches go on', async () => {
     let failing = true;
     const { audit: counted } = instrumented({ fail: () => failing });
-    const commits = createAuditGroupCommit({ db, audit: counted });
+    const commits = createAuditGroupCommit({ audit: counted });
     const doomed = [...Array.from({ length: 3 }, () => event(orgId)), event(null)];
     const results = await Promise.allSettled(doomed.map((e) => commits.append(e)));
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected', 'rejected']);
@@ -144,7 +144,7 @@ describe('audit group commit', () => {
   });
 
   it('rejects the callers of a batch the database refuses', async () => {
-    const commits = createAuditGroupCommit({ db, audit: server.runtime.services.audit });
+    const commits = createAuditGroupCommit({ audit: server.runtime.services.audit });
     const good = event(orgId);
     // actor_type is checked by the table; one bad row fails the statement it shares.
     const bad = { ...event(orgId), actor: { type: 'robot', id: null } } as unknown as AuditEvent;
@@ -222,5 +222,30 @@ describe('with GATEHOUSE_AUDIT_TOKEN_ISSUANCE=false', () => {
     } finally {
       await quiet.close();
     }
+  });
+});
+
+describe('several writers on one chain', () => {
+  it('interleave without gaps or forks: two nodes’ group commits and in-transaction records', async () => {
+    const { createAuditService } = await import('../src/modules/audit/service.js');
+    const { verifyChain } = await import('../src/modules/audit/verify.js');
+    const chain = `org_multi${randomUUID().slice(0, 8)}`;
+    // Each service is what one node holds: its own idea of where the chain's head is.
+    const nodes = [createAuditService({ db }), createAuditService({ db })].map((audit) =>
+      createAuditGroupCommit({ audit }),
+    );
+    const direct = server.runtime.services.audit;
+    const appended: AuditEvent[] = [];
+    await Promise.all(
+      Array.from({ length: 60 }, async (_, i) => {
+        const e = event(chain);
+        appended.push(e);
+        if (i % 10 === 9) await db.transaction((trx) => direct.record(trx, e));
+        else await (nodes[i % 2] as (typeof nodes)[number]).append(e);
+      }),
+    );
+    expect(await stored(targets(appended))).toEqual(targets(appended));
+    const report = await verifyChain(db.system, { orgId: chain });
+    expect(report).toMatchObject({ ok: true, verified: 60, last_seq: 60 });
   });
 });

@@ -1,4 +1,3 @@
-import type { Db } from '../../platform/db/database.js';
 import type { AuditEvent, AuditService } from './service.js';
 
 interface Waiter {
@@ -8,7 +7,6 @@ interface Waiter {
 }
 
 export interface GroupCommitOptions {
-  db: Db;
   audit: AuditService;
   /** The most events one flush takes; the rest go in the next one, which starts right after. */
   maxBatch?: number;
@@ -17,27 +15,21 @@ export interface GroupCommitOptions {
 /**
  * Group commit for audit records that are the only write of a request (token issuance): a
  * commit costs the same for one record as for hundreds, so events that arrive while a flush is
- * in progress are chained and written together in one transaction. `append` resolves only once
- * the transaction holding its event has committed and rejects if it failed, so a caller
+ * in progress are chained and written together in one statement. `append` resolves only once
+ * the statement holding its event has committed and rejects if it failed, so a caller
  * acknowledges nothing that is not durable.
  * A lone event is written at once: the flush starts as soon as the I/O already received has been
  * handled (setImmediate), never after a timer.
  */
-export function createAuditGroupCommit({ db, audit, maxBatch = 256 }: GroupCommitOptions) {
+export function createAuditGroupCommit({ audit, maxBatch = 256 }: GroupCommitOptions) {
   const limit = Math.max(1, Math.floor(maxBatch));
   const queue: Waiter[] = [];
   let flushing: Promise<void> | undefined;
 
   async function commit(waiters: Waiter[]): Promise<void> {
     try {
-      // One transaction per batch: the chain heads it locks are held for one commit, however
-      // many events the batch carries.
-      await db.transaction((trx) =>
-        audit.recordMany(
-          trx,
-          waiters.map((w) => w.event),
-        ),
-      );
+      // One statement per batch, atomic on its own: one round trip and one commit.
+      await audit.commitBatch(waiters.map((w) => w.event));
     } catch (err) {
       for (const w of waiters) w.reject(err);
       return;

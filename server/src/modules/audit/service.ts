@@ -1,6 +1,6 @@
 import type { ActClaim, RequestMeta } from '../../platform/context.js';
-import type { Trx } from '../../platform/db/database.js';
-import { appendChained } from './chain.js';
+import type { Db, Trx } from '../../platform/db/database.js';
+import { appendChained, createChainWriter } from './chain.js';
 
 /** The delegation chain of an actor that acted for someone: RFC 8693's `act`, with its subject. */
 export interface ActorChain {
@@ -30,15 +30,21 @@ export interface AuditEvent {
  * `record` is how every module writes the audit log: inside the caller's transaction, so an
  * action and its record commit together or not at all, chained onto the org's log.
  */
-export function createAuditService() {
+export function createAuditService({ db }: { db: Db }) {
+  const appendBatch = createChainWriter(db.system);
   return {
     async record(trx: Trx, event: AuditEvent): Promise<void> {
       await appendChained(trx, [event]);
     },
 
-    /** Several events in one transaction, in order (the group commit). */
+    /** Several events in the caller's transaction, in order. */
     async recordMany(trx: Trx, events: readonly AuditEvent[]): Promise<void> {
       await appendChained(trx, events);
+    },
+
+    /** A batch committed on its own, atomically, in one statement (the group commit's). */
+    async commitBatch(events: readonly AuditEvent[]): Promise<void> {
+      await appendBatch(events);
     },
   };
 }
