@@ -7,8 +7,10 @@ import type { AuditEventsTable } from '../../platform/db/tables.js';
 import { presentAuditEvent } from './reader.js';
 import type { PresentedAuditEvent } from './schema.js';
 
-/** Records per query: one page is all an export holds in memory besides the socket's buffers. */
+/** Records per query (keyset on seq, never an offset): memory stays flat however long the chain. */
 const PAGE = 1000;
+/** Lines per chunk written: small enough for the stream's 64 KiB mark to pace the reading. */
+const LINES_PER_CHUNK = 50;
 
 export const EXPORT_FORMATS = {
   jsonl: { contentType: 'application/x-ndjson; charset=utf-8' },
@@ -56,7 +58,13 @@ function csvCell(value: unknown): string {
 
 const csvLine = (cells: unknown[]) => `${cells.map(csvCell).join(',')}\r\n`;
 
-const FORMATTERS: Record<ExportFormat, { header: string; line(e: PresentedAuditEvent): string }> = {
+interface Formatter {
+  header: string;
+  line(e: PresentedAuditEvent): string;
+}
+type Range = Omit<ExportQuery, 'format'>;
+
+const FORMATTERS: Record<ExportFormat, Formatter> = {
   jsonl: { header: '', line: (e) => `${JSON.stringify(e)}\n` },
   csv: {
     header: csvLine(CSV_COLUMNS.map(([name]) => name)),
@@ -64,50 +72,58 @@ const FORMATTERS: Record<ExportFormat, { header: string; line(e: PresentedAuditE
   },
 };
 
-/**
- * Streams an org's audit log in seq order, a page of records per query (keyset on seq, never
- * an offset), so memory stays flat however long the chain is. The stream is pull-driven: a
- * page is read only when the consumer has taken the previous one, and destroying the stream
- * (a client that hangs up) ends the reading after the page in flight.
- */
+/** Streams an org's audit log in seq order, as GET /v1/audit presents each record. */
 export function createAuditExport({ db, clock }: { db: Db; clock: Clock }) {
-  async function* pages(orgId: string, range: Omit<ExportQuery, 'format'>) {
-    // Up to the head as the export starts: an export of a busy org ends, and says what it covered.
+  /** The chain's last seq as the export starts: an export of a busy org ends, at a known record. */
+  async function headSeq(orgId: string): Promise<number> {
     const head = await db.tenant(orgId, (trx) =>
       sql<{ seq: string }>`select seq from audit_chain_heads where chain = ${orgId}`.execute(trx),
     );
-    const last = Number(head.rows[0]?.seq ?? 0);
-    let after = 0;
-    while (after < last) {
-      const rows: Selectable<AuditEventsTable>[] = await db.tenant(orgId, (trx) => {
-        let q = trx
-          .selectFrom('audit_events')
-          .selectAll()
-          .where('org_id', '=', orgId)
-          .where('seq', '>', String(after) as never)
-          .where('seq', '<=', String(last) as never);
-        if (range.from) q = q.where('at', '>=', new Date(range.from) as never);
-        if (range.to) q = q.where('at', '<', new Date(range.to) as never);
-        return q.orderBy(sql`seq`).limit(PAGE).execute();
-      });
-      if (rows.length) yield rows;
-      if (rows.length < PAGE) return;
-      after = Number(rows[rows.length - 1]?.seq);
-    }
+    return Number(head.rows[0]?.seq ?? 0);
+  }
+
+  /**
+   * The page of records after `after`, already formatted: the rows are garbage before the page
+   * is sent, so a slow reader holds text, not row objects. `next` is absent after the last page.
+   */
+  async function page(orgId: string, range: Range, after: number, last: number, line: Formatter['line']) {
+    const rows: Selectable<AuditEventsTable>[] = await db.tenant(orgId, (trx) => {
+      let q = trx
+        .selectFrom('audit_events')
+        .selectAll()
+        .where('org_id', '=', orgId)
+        .where('seq', '>', String(after) as never)
+        .where('seq', '<=', String(last) as never);
+      if (range.from) q = q.where('at', '>=', new Date(range.from) as never);
+      if (range.to) q = q.where('at', '<', new Date(range.to) as never);
+      return q.orderBy(sql`seq`).limit(PAGE).execute();
+    });
+    const end = rows[rows.length - 1];
+    return {
+      lines: rows.map((r) => line(presentAuditEvent(r))),
+      next: rows.length === PAGE && end ? Number(end.seq) : undefined,
+    };
   }
 
   return {
-    /** The export as a byte stream: JSON lines, or CSV with a header row. */
+    /**
+     * The export as a byte stream: JSON lines, or CSV with a header row. It is pull-driven: a
+     * page is read only once the consumer has taken the one before, and destroying the stream
+     * (a client that hangs up) ends it after the page in flight.
+     */
     stream(orgId: string, { format, ...range }: ExportQuery): Readable {
       const formatter = FORMATTERS[format];
       async function* chunks() {
         if (formatter.header) yield formatter.header;
-        for await (const rows of pages(orgId, range)) {
-          yield rows.map((r) => formatter.line(presentAuditEvent(r))).join('');
+        const last = await headSeq(orgId);
+        for (let after: number | undefined = 0; after !== undefined && after < last; ) {
+          const { lines, next } = await page(orgId, range, after, last, formatter.line);
+          after = next;
+          for (let i = 0; i < lines.length; i += LINES_PER_CHUNK) {
+            yield lines.slice(i, i + LINES_PER_CHUNK).join('');
+          }
         }
       }
-      // Bytes, not objects: the 64 KiB mark makes the stream ask for the next page only once
-      // the one before has drained.
       return Readable.from(chunks(), { objectMode: false, highWaterMark: 64 * 1024 });
     },
 
