@@ -108,9 +108,7 @@ describe.skipIf(!hasChromium)('the audit log in the console', () => {
     await admin.goto(`${server.url}/console/audit`);
     const [refusal] = await apiAudit('?action=token.refused');
     if (!refusal) throw new Error('no refusal recorded');
-    const [before] = await apiAudit(
-      `?limit=1&cursor=${Buffer.from(`seq:${refusal.seq}`).toString('base64url')}`,
-    );
+    const before = (await apiAudit('?limit=200')).find((e) => e.seq === refusal.seq - 1);
     await row(admin, refusal.seq).getByTestId('audit-open').click();
     const drawer = admin.getByTestId('audit-drawer');
     await drawer.waitFor();
