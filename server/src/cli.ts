@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { runAgentsCreate, runAgentsList, runAgentsSetStatus } from './cli/agents.js';
+import { runAuditPrune, runAuditVerify, usageExit } from './cli/audit.js';
 import { runAuditExport } from './cli/audit-export.js';
 import { runCredentialsCreate, runCredentialsRevoke, runCredentialsRotate } from './cli/credentials.js';
 import { runKeysList, runKeysRotate } from './cli/keys.js';
@@ -201,5 +202,31 @@ export function program(): Command {
     .option('--to <iso>', 'records before this time (ISO 8601 with offset)')
     .option('--out <file>', 'write to this file instead of standard output')
     .action((opts) => withRuntime((rt) => runAuditExport(rt, opts)));
+  audit
+    .command('verify')
+    .description(
+      'Recompute audit chains against their signed checkpoints (every chain without --org or --checkpoint)',
+    )
+    .option('--org <org>', 'organization id or slug')
+    .option('--from <seq>', 'first seq to recompute (default 1)')
+    .option('--to <seq>', 'last seq to recompute (default: the end of the chain)')
+    .option(
+      '--checkpoint <file>',
+      'a checkpoint kept outside (as GET /v1/audit/checkpoints lists it): the chain must match it',
+    )
+    .exitOverride(usageExit)
+    .action((opts) => withRuntime((rt) => runAuditVerify(rt, opts)));
+  audit
+    .command('prune')
+    .description(
+      'Drop the monthly audit partitions wholly before a date, leaving a signed prune record in each chain',
+    )
+    .requiredOption(
+      '--before <date>',
+      'ISO 8601 date, at the latest the first day of the current month (UTC)',
+    )
+    .option('--yes', 'prune; without it, only say what would be dropped')
+    .exitOverride(usageExit)
+    .action((opts) => withRuntime((rt) => runAuditPrune(rt, opts)));
   return cli;
 }
