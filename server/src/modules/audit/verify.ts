@@ -49,7 +49,8 @@ export interface VerifyOptions {
 interface Row {
   seq: string;
   id: string;
-  at: Date;
+  /** ISO 8601 with milliseconds, formatted by the database: no Date per row. */
+  at: string;
   actor_type: string;
   actor_id: string | null;
   actor_chain: unknown;
@@ -72,7 +73,7 @@ function fieldsOf(orgId: string | null, r: Row): ChainedFields {
     org_id: orgId,
     seq: Number(r.seq),
     id: r.id,
-    at: r.at.toISOString(),
+    at: r.at,
     actor_type: r.actor_type,
     actor_id: r.actor_id,
     actor_chain: r.actor_chain ?? null,
@@ -102,7 +103,7 @@ export async function verifyChain(q: Q, opts: VerifyOptions): Promise<VerifyRepo
   const { orgId } = opts;
   const from = Math.max(1, Math.floor(opts.from ?? 1));
   const to = opts.to === undefined ? undefined : Math.floor(opts.to);
-  const pageSize = opts.pageSize ?? 2000;
+  const pageSize = opts.pageSize ?? 5000;
   const anchors = new Map((opts.anchors ?? []).map((a) => [a.seq, a]));
   const report: VerifyReport = {
     org_id: orgId,
@@ -131,27 +132,50 @@ export async function verifyChain(q: Q, opts: VerifyOptions): Promise<VerifyRepo
     );
   }
 
-  const page = (after: number) =>
-    sql<Row>`select seq, id, at, actor_type, actor_id, actor_chain, action, target_type, target_id,
-        outcome, ip, user_agent, request_id, details, prev_hash, hash
-      from audit_events where ${chainOf(orgId)} and seq > ${after}
-      ${to === undefined ? sql`` : sql`and seq <= ${to}`}
-      order by seq, id limit ${pageSize}`
-      .execute(q)
-      .then((r) => r.rows);
+  const select = sql`select seq, id, to_char(at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as at,
+      actor_type, actor_id, actor_chain, action, target_type, target_id, outcome, ip, user_agent,
+      request_id, details, prev_hash, hash
+    from audit_events where ${chainOf(orgId)}`;
+  const rowsOf = (query: ReturnType<typeof sql<Row>>) => query.execute(q).then((r) => r.rows);
+  // seq is gapless, so pages are ranges of seq known in advance: several are read at once (on a
+  // pool, in parallel) while the current one is hashed.
+  let nextStart = from;
+  const inFlight: { hi: number; rows: Promise<Row[]> }[] = [];
+  const launch = () => {
+    if (to !== undefined && nextStart > to) return;
+    const lo = nextStart;
+    const hi = to === undefined ? lo + pageSize - 1 : Math.min(to, lo + pageSize - 1);
+    nextStart = hi + 1;
+    const rows = rowsOf(sql<Row>`${select} and seq between ${lo} and ${hi} order by seq, id`);
+    rows.catch(() => {}); // read when its turn comes; one never read must not crash the process
+    inFlight.push({ hi, rows });
+  };
+  const restartAfter = (seq: number) => {
+    inFlight.length = 0;
+    nextStart = seq + 1;
+    for (let i = 0; i < 3; i++) launch();
+  };
+  restartAfter(from - 1);
 
   // What the record at `from` must link to: genesis, a trusted anchor, or (null) its own word.
   let expected = from;
   let prevHash: string | null = from === 1 ? GENESIS_HASH : (anchors.get(from - 1)?.hash ?? null);
   let prevPrevHash: string | null = null;
-  let next = page(from - 1);
   let first = true;
   for (;;) {
-    const rows = await next;
-    if (!rows.length) break;
-    const lastSeq = Number(rows[rows.length - 1]?.seq);
-    // The next page is read while this one is hashed.
-    next = rows.length === pageSize ? page(lastSeq) : Promise.resolve([]);
+    const page = inFlight.shift();
+    if (!page) break;
+    launch();
+    let rows = await page.rows;
+    if (!rows.length) {
+      // An empty range: the end of the chain, or a gap; then the records after it, if any.
+      rows = await rowsOf(
+        sql<Row>`${select} and seq > ${page.hi} ${to === undefined ? sql`` : sql`and seq <= ${to}`}
+          order by seq, id limit ${pageSize}`,
+      );
+      if (!rows.length) break;
+      restartAfter(Number(rows[rows.length - 1]?.seq));
+    }
     for (const row of rows) {
       const seq = Number(row.seq);
       if (first && from === 1 && seq > 1) {
