@@ -82,6 +82,15 @@ describe('checkpoints', () => {
     const altered = JSON.stringify({ ...JSON.parse(c.payload), seq: c.seq - 1 });
     expect(await outsiderVerifies({ ...c, payload: altered })).toBe(false);
 
+    const doc = await api.get('/openapi.json');
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining([
+        '/v1/audit/checkpoints',
+        '/v1/audit/keys',
+        '/.well-known/gatehouse-audit-keys.json',
+      ]),
+    );
+
     const keys = await api.get('/v1/audit/keys', admin);
     expect(keys.status).toBe(200);
     expect(keys.body.keys).toEqual([
@@ -201,6 +210,8 @@ describe('append-only', () => {
     for (const statement of [
       sql`update audit_checkpoints set hash = 'x'`,
       sql`delete from audit_checkpoints`,
+      sql`update audit_prunes set count = 0`,
+      sql`delete from audit_prunes`,
       sql`update audit_events set action = 'x'`,
       sql`delete from audit_events`,
       sql`insert into audit_checkpoints (id, org_id, seq, hash, at, kid, signature)
