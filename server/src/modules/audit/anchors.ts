@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Q } from '../../platform/db/database.js';
 import { publicKeys, signedBy } from './keys.js';
 import { checkpointPayload, prunePayload } from './statements.js';
@@ -8,14 +9,16 @@ import type { Anchor, AnchorSet } from './verify.js';
  * signature verifies are anchors verification trusts; the others are forged and break the chain.
  * Prune records come last, so that where a checkpoint shares a prune record's seq, verification
  * still resumes after the prune. Works on the owner or on the org's tenant transaction.
+ * `sinceSeq` leaves out older checkpoints, for a caller that verifies only from there.
  */
-export async function anchorsOf(q: Q, orgId: string | null): Promise<AnchorSet> {
+export async function anchorsOf(q: Q, orgId: string | null, sinceSeq = 0): Promise<AnchorSet> {
   const keys = await publicKeys(q);
   const chain = orgId === null ? ('is' as const) : ('=' as const);
   const checkpoints = await q
     .selectFrom('audit_checkpoints')
     .selectAll()
     .where('org_id', chain, orgId)
+    .where(sql`seq`, '>=', sinceSeq)
     .orderBy('seq')
     .execute();
   const prunes = await q

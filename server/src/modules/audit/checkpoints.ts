@@ -25,7 +25,7 @@ interface Deps {
   intervalSeconds: number;
 }
 
-export const CHECKPOINTED = 'audit.checkpointed';
+const CHECKPOINTED = 'audit.checkpointed';
 
 export function presentCheckpoint(c: AuditCheckpoint) {
   return {
@@ -73,7 +73,8 @@ export function createAuditCheckpoints({ db, keys, audit, clock, log, intervalSe
         trx,
       );
       const latest = await latestOf(trx, orgId);
-      const { anchors, forged } = await anchorsOf(trx, orgId);
+      // Older checkpoints were checked when the latest was made.
+      const { anchors, forged } = await anchorsOf(trx, orgId, latest ? Number(latest.seq) : 0);
       const pruned = Math.max(0, ...anchors.filter((a) => a.kind === 'prune').map((a) => a.seq));
       // From the previous checkpoint's own record (so that it is held to its hash), or from the
       // start when there is none after the last prune.
