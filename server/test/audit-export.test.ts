@@ -257,7 +257,7 @@ describe('GET /v1/audit/export', () => {
 
   it('stops reading pages when the client hangs up mid-export', async () => {
     const bulk = await otherOrgAdmin(api, admin, 'export-bulk');
-    const pages = 20;
+    const pages = 30;
     await seedAuditEvents(server.runtime.db, bulk.orgId, pages * 1000);
     const queries = vi.spyOn(server.runtime.db, 'tenant');
     try {
@@ -276,7 +276,8 @@ describe('GET /v1/audit/export', () => {
         seen = queries.mock.calls.length;
         await new Promise((resolve) => setTimeout(resolve, 300));
       }
-      expect(seen).toBeLessThan(pages / 2);
+      // Had it run to the end: one query per page, the org's name and the chain's head.
+      expect(seen).toBeLessThan(pages);
     } finally {
       queries.mockRestore();
     }

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { appendChained } from '../src/modules/audit/chain.js';
 import type { AuditEvent } from '../src/modules/audit/service.js';
 import type { Db } from '../src/platform/db/database.js';
@@ -54,12 +54,14 @@ export interface Received {
 }
 
 /**
- * A SIEM's HTTP endpoint on 127.0.0.1: records each POST's headers and JSON array; `answer`
- * picks the status of each request (200 unless it says otherwise).
+ * A SIEM's HTTP endpoint on 127.0.0.1: records each POST's headers and JSON array. `answer`
+ * picks each request's status (200 unless it says otherwise), or `hold`: the batch counts as
+ * received but no answer comes until `release()`, as when a sender dies before it hears back.
  */
-export async function startSiem(answer: (req: IncomingMessage) => number = () => 200) {
+export async function startSiem(answer: () => number | 'hold' = () => 200) {
   const batches: Received[][] = [];
-  const requests: { status: number; headers: IncomingMessage['headers'] }[] = [];
+  const requests: { status: number | 'hold'; headers: IncomingMessage['headers'] }[] = [];
+  const held: ServerResponse[] = [];
   const server = createServer((req, res) => {
     let body = '';
     req.setEncoding('utf8');
@@ -67,10 +69,11 @@ export async function startSiem(answer: (req: IncomingMessage) => number = () =>
       body += d;
     });
     req.on('end', () => {
-      const status = answer(req);
+      const status = answer();
       requests.push({ status, headers: req.headers });
-      if (status >= 200 && status < 300) batches.push(JSON.parse(body));
-      res.writeHead(status).end();
+      if (status === 'hold' || (status >= 200 && status < 300)) batches.push(JSON.parse(body));
+      if (status === 'hold') held.push(res);
+      else res.writeHead(status).end();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -80,9 +83,17 @@ export async function startSiem(answer: (req: IncomingMessage) => number = () =>
     url: `http://127.0.0.1:${port}/ingest`,
     batches,
     requests,
-    /** Every acknowledged record, in the order it arrived. */
+    /** Every record taken in, in the order it arrived. */
     received: () => batches.flat(),
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    held: () => held.length,
+    release() {
+      for (const res of held.splice(0)) res.writeHead(200).end();
+    },
+    close() {
+      this.release();
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
   };
 }
 
