@@ -255,6 +255,16 @@ describe('GET /v1/audit/export', () => {
     }
   });
 
+  it('is described in the OpenAPI document with its query', async () => {
+    const doc = (await api.get('/openapi.json')).body;
+    const route = doc.paths['/v1/audit/export'].get;
+    expect(route.parameters.map((p: { name: string }) => p.name).sort()).toEqual(['format', 'from', 'to']);
+    expect(route.parameters.find((p: { name: string }) => p.name === 'format').schema.enum).toEqual([
+      'jsonl',
+      'csv',
+    ]);
+  });
+
   it('stops reading pages when the client hangs up mid-export', async () => {
     const bulk = await otherOrgAdmin(api, admin, 'export-bulk');
     const pages = 30;
