@@ -32,7 +32,9 @@ export function createMetrics(sources: { auditShipper?: SinkLag | undefined } = 
       labelNames: ['sink'] as const,
       registers: [registry],
       async collect() {
-        this.set({ sink: shipper.name }, await shipper.lag());
+        // /metrics answers while the database is down: the gauge then keeps its last value.
+        const lag = await shipper.lag().catch(() => undefined);
+        if (lag !== undefined) this.set({ sink: shipper.name }, lag);
       },
     });
   }
