@@ -2,7 +2,7 @@
 // throwaway PostgreSQL database; the columns every throughput table shares.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -145,3 +145,21 @@ export const throughputCells = (r: Throughput) => [
   String(r.p99Ms),
   String(r.requests),
 ];
+
+/**
+ * Puts a benchmark's section into bench/RESULTS.md between `<!-- bench:<name> <label> -->` and
+ * `<!-- /bench:<name> -->`, replacing an earlier section of the same name and label.
+ */
+export function recordSection(name: string, label: string, section: string) {
+  const file = join(ROOT, 'bench/RESULTS.md');
+  const begin = `<!-- bench:${name} ${label} -->`;
+  const end = `<!-- /bench:${name} -->`;
+  const current = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmark results\n';
+  const block = `${begin}\n${section.trim()}\n${end}\n`;
+  const start = current.indexOf(begin);
+  const next =
+    start >= 0
+      ? current.slice(0, start) + block + current.slice(current.indexOf(end, start) + end.length + 1)
+      : `${current.trimEnd()}\n\n${block}`;
+  writeFileSync(file, next);
+}

@@ -51,7 +51,7 @@ interface Request {
   body: string;
 }
 
-async function load(target: string, req: Request, warmUp: boolean): Promise<LoadResult> {
+export async function load(target: string, req: Request, warmUp: boolean): Promise<LoadResult> {
   const opts = { ...req, method: 'POST' as const, connections: TOKEN_LOAD.connections };
   if (warmUp) await autocannon({ ...opts, duration: TOKEN_LOAD.warmupSeconds });
   const r = await autocannon({ ...opts, duration: TOKEN_LOAD.seconds });
@@ -111,7 +111,7 @@ export interface Target {
   req: Request;
 }
 
-async function startGatehouse(
+export async function startGatehouse(
   mode: string,
   env: Record<string, string>,
 ): Promise<Server & { base: string; token: string }> {

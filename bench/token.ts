@@ -10,12 +10,21 @@
 //   BENCH_NOTE="..." ...                         a line about this run in that section
 //   BENCH_BUILD=0 ...                            skip `npm run build -w server`
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { isMain, median, PG_ADMIN_URL, ROOT, THROUGHPUT_HEAD, table, throughputCells } from './lib.js';
+import {
+  isMain,
+  median,
+  PG_ADMIN_URL,
+  ROOT,
+  recordSection,
+  THROUGHPUT_HEAD,
+  table,
+  throughputCells,
+} from './lib.js';
 import { type LoadResult, runToken, SCOPE, TARGETS, TOKEN_LOAD, type TokenRun } from './token-load.js';
 
 const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
@@ -101,22 +110,6 @@ function git(...args: string[]): string {
   }
 }
 
-const BEGIN = (label: string) => `<!-- bench:token ${label} -->`;
-const END = '<!-- /bench:token -->';
-
-/** Puts this run's section into RESULTS.md, replacing an earlier one of the same label. */
-function record(label: string, section: string) {
-  const file = join(ROOT, 'bench/RESULTS.md');
-  const current = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmark results\n';
-  const block = `${BEGIN(label)}\n${section.trim()}\n${END}\n`;
-  const start = current.indexOf(BEGIN(label));
-  const next =
-    start >= 0
-      ? current.slice(0, start) + block + current.slice(current.indexOf(END, start) + END.length + 1)
-      : `${current.trimEnd()}\n\n${block}`;
-  writeFileSync(file, next);
-}
-
 async function buildServer() {
   for (let attempt = 1; ; attempt++) {
     try {
@@ -164,7 +157,7 @@ ${targets}
 
 ${notes}
 `;
-    record(label, section);
+    recordSection('token', label, section);
     console.log(`\nrecorded in bench/RESULTS.md under "${label}"`);
   }
 }

@@ -1,6 +1,12 @@
 import canonicalize from 'canonicalize';
 import { describe, expect, it } from 'vitest';
-import { type ChainedFields, canonicalJson, canonicalRecord, chainHash, GENESIS_HASH } from '../src/modules/audit/canonical.js';
+import {
+  type ChainedFields,
+  canonicalJson,
+  canonicalRecord,
+  chainHash,
+  GENESIS_HASH,
+} from '../src/modules/audit/canonical.js';
 
 /** Our RFC 8785 canonical form, checked against the `canonicalize` package (the RFC author's). */
 const samples: unknown[] = [

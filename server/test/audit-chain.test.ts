@@ -61,9 +61,9 @@ const tamper = (fn: (trx: Trx) => Promise<unknown>) =>
 
 const rowAt = async (org: string, seq: number) =>
   (
-    await sql<Record<string, unknown>>`select * from audit_events where org_id = ${org} and seq = ${seq}`.execute(
-      server.runtime.db.system,
-    )
+    await sql<
+      Record<string, unknown>
+    >`select * from audit_events where org_id = ${org} and seq = ${seq}`.execute(server.runtime.db.system)
   ).rows[0] as Record<string, unknown>;
 
 /** A record's chained fields, as a forger who read the source would compute them. */

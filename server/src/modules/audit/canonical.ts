@@ -35,7 +35,8 @@ export function canonicalJson(value: unknown): string {
     if (text === undefined) throw new Error(`JCS cannot represent ${typeof value}`);
     return text;
   }
-  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
+  if (Array.isArray(value))
+    return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
   const o = value as Record<string, unknown>;
   let out = '';
   for (const key of Object.keys(o).sort()) {

@@ -62,7 +62,12 @@ async function write(q: Q | Trx, events: readonly AuditEvent[], heads: ReadonlyM
     head.hash = hash;
     return row;
   });
-  const moved = [...next].map(([chain, h]) => ({ chain, seq: h.seq, hash: h.hash, expected: heads.get(chain)?.seq }));
+  const moved = [...next].map(([chain, h]) => ({
+    chain,
+    seq: h.seq,
+    hash: h.hash,
+    expected: heads.get(chain)?.seq,
+  }));
   await sql`select audit_append(${JSON.stringify(moved)}::jsonb, ${JSON.stringify(rows)}::jsonb)`.execute(q);
   return { next, hashes: rows.map((r) => r.hash) };
 }
