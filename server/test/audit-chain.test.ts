@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ChainedFields, chainHash } from '../src/modules/audit/canonical.js';
-import { appendChained } from '../src/modules/audit/chain.js';
 import type { Trx } from '../src/platform/db/database.js';
+import { appendRecords, tamper as tamperAs } from './audit-tamper.js';
 import { client } from './client.js';
 import { startTestServer, type TestServer } from './harness.js';
 import { clientBuilder, otherOrgAdmin } from './oauth-fixture.js';
@@ -29,18 +29,7 @@ let orgs = 0;
 /** A fresh org with `count` more records appended to its chain; its admin's token. */
 async function orgWithChain(count = 10) {
   const org = await otherOrgAdmin(api, admin, `chain-${++orgs}`);
-  await server.runtime.db.transaction((trx) =>
-    appendChained(
-      trx,
-      Array.from({ length: count }, (_, i) => ({
-        orgId: org.orgId,
-        actor: { type: 'system' as const, id: 'test' },
-        action: 'test.recorded',
-        target: { type: 'thing', id: `thing_${i}` },
-        details: { n: i },
-      })),
-    ),
-  );
+  await appendRecords(server.runtime.db, org.orgId, count);
   const verified = await verify(org.token);
   expect(verified.ok, JSON.stringify(verified)).toBe(true);
   return { ...org, last: verified.last_seq as number };
@@ -52,12 +41,7 @@ async function verify(token: string, query = '') {
   return r.body;
 }
 
-/** Runs `fn` as the database owner with triggers off: what someone with direct access can do. */
-const tamper = (fn: (trx: Trx) => Promise<unknown>) =>
-  server.runtime.db.transaction(async (trx) => {
-    await sql`set local session_replication_role = replica`.execute(trx);
-    await fn(trx);
-  });
+const tamper = (fn: (trx: Trx) => Promise<unknown>) => tamperAs(server.runtime.db, fn);
 
 const rowAt = async (org: string, seq: number) =>
   (

@@ -46,47 +46,18 @@ export interface VerifyOptions {
   pageSize?: number;
 }
 
-interface Row {
-  seq: string;
-  id: string;
-  /** ISO 8601 with milliseconds, formatted by the database: no Date per row. */
-  at: string;
-  actor_type: string;
-  actor_id: string | null;
-  actor_chain: unknown;
-  action: string;
-  target_type: string | null;
-  target_id: string | null;
-  outcome: string;
-  ip: string | null;
-  user_agent: string | null;
-  request_id: string | null;
-  details: unknown;
-  prev_hash: string;
-  hash: string;
-}
+/** A record as read for verification: its chained fields (but org_id), seq as pg gives it, its links. */
+type Row = Omit<ChainedFields, 'org_id' | 'seq'> & { seq: string; prev_hash: string; hash: string };
 
 const chainOf = (orgId: string | null) => (orgId === null ? sql`org_id is null` : sql`org_id = ${orgId}`);
 
-function fieldsOf(orgId: string | null, r: Row): ChainedFields {
-  return {
-    org_id: orgId,
-    seq: Number(r.seq),
-    id: r.id,
-    at: r.at,
-    actor_type: r.actor_type,
-    actor_id: r.actor_id,
-    actor_chain: r.actor_chain ?? null,
-    action: r.action,
-    target_type: r.target_type,
-    target_id: r.target_id,
-    outcome: r.outcome,
-    ip: r.ip,
-    user_agent: r.user_agent,
-    request_id: r.request_id,
-    details: r.details,
-  };
-}
+// canonicalRecord reads the chained fields by name, so prev_hash and hash may ride along.
+const fieldsOf = (orgId: string | null, r: Row): ChainedFields => ({
+  ...r,
+  org_id: orgId,
+  seq: Number(r.seq),
+  actor_chain: r.actor_chain ?? null,
+});
 
 /**
  * Recomputes an org's chain from the records themselves (never from the heads table), page by
