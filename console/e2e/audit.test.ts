@@ -206,7 +206,8 @@ describe.skipIf(!hasChromium)('the audit log in the console', () => {
     // Nothing but the checkpoint's own record since: the API answers with the latest, and the page says so.
     await admin.getByTestId('checkpoint-create').click();
     await expect.poll(() => admin.getByTestId('checkpoint-created').textContent()).toContain('still stands');
-    expect(await admin.getByTestId('checkpoint-row').count()).toBe(checkpoints.length);
+    // The list reloads after the click: wait for it rather than count it mid-fetch.
+    await expect.poll(() => admin.getByTestId('checkpoint-row').count()).toBe(checkpoints.length);
     expect(pageErrors).toEqual([]);
   }, 60_000);
 
