@@ -51,8 +51,8 @@ describe.skipIf(!hasChromium)('analytics in the console', () => {
     await chart.locator('svg.recharts-surface').first().waitFor();
     expect(new URL(admin.url()).pathname).toBe('/console/analytics');
     expect(await admin.getByTestId('analytics-interval').inputValue()).toBe('day');
-    // A line per agent, named in the legend.
-    expect(await chart.locator('.recharts-line').count()).toBe(2);
+    // A line per agent, named in the legend (the chart may still be drawing).
+    await expect.poll(() => chart.locator('.recharts-line').count()).toBe(2);
     expect((await chart.locator('.recharts-legend-item-text').allTextContents()).sort()).toEqual([
       'alpha',
       'beta',
@@ -110,7 +110,7 @@ describe.skipIf(!hasChromium)('analytics in the console', () => {
     await admin.goto(`${server.url}/console/analytics`);
     const denials = admin.getByTestId('denials-chart');
     await denials.locator('svg.recharts-surface').first().waitFor();
-    expect(await denials.locator('.recharts-bar-rectangle').count()).toBeGreaterThan(0);
+    await expect.poll(() => denials.locator('.recharts-bar-rectangle').count()).toBeGreaterThan(0);
     const refused = admin.locator('[data-testid="denial-row"][data-reason="invalid_scope"]');
     expect(await refused.getAttribute('data-action')).toBe('token.refused');
     expect(await refused.getAttribute('data-count')).toBe('2');
