@@ -40,7 +40,8 @@ export function freePort(): Promise<number> {
  * (/dev/null) unless captureStdout, so log writing costs what it costs in production.
  */
 export function spawnNode(args: string[], env: Record<string, string>, captureStdout = false): Child {
-  const proc = spawn(process.execPath, args, {
+  const flags = process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
+  const proc = spawn(process.execPath, [...flags, ...args], {
     cwd: ROOT,
     env: { ...process.env, HOST: '127.0.0.1', ...env },
     stdio: ['ignore', captureStdout ? 'pipe' : 'ignore', 'pipe'],

@@ -143,7 +143,7 @@ export async function startGatehouse(
         req: await introspectionRequest(base, admin, token),
       },
     ];
-    return { targets, base, token, close: () => stop(child) };
+    return { targets, base, token, pid: child.pid, close: () => stop(child) };
   } catch (err) {
     await stop(child);
     throw new Error(`${(err as Error).message}\nserver output:\n${child.tail()}`);

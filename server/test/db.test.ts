@@ -24,7 +24,7 @@ function open(fresh: Fresh): Db {
     ...fresh.env,
     GATEHOUSE_MASTER_KEY: randomBytes(32).toString('base64url'),
   });
-  return createDatabase(config, silent, fresh.pglite ? { pglite: fresh.pglite } : {});
+  return createDatabase(config, silent, fresh.pgliteDump ? { pgliteDump: fresh.pgliteDump } : {});
 }
 
 let fresh: Fresh;

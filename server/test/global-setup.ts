@@ -1,7 +1,6 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
 import { pino } from 'pino';
 import type { TestProject } from 'vitest/node';
 import { loadConfig } from '../src/config.js';
@@ -20,15 +19,12 @@ export default async function setup(project: TestProject) {
     return;
   }
   const dir = await mkdtemp(join(tmpdir(), 'gatehouse-template-'));
-  const pglite = new PGlite();
-  const db = createDatabase(loadConfig({ GATEHOUSE_DATA_DIR: 'memory' }), pino({ level: 'silent' }), {
-    pglite,
-  });
+  const db = createDatabase(loadConfig({ GATEHOUSE_DATA_DIR: 'memory' }), pino({ level: 'silent' }));
   await migrate(db);
-  const dump = await pglite.dumpDataDir('none');
+  const dump = await db.dump();
   await db.close();
   const file = join(dir, 'template.tar');
-  await writeFile(file, Buffer.from(await dump.arrayBuffer()));
+  await writeFile(file, dump);
   project.provide('pgliteTemplate', file);
   return async () => {
     await rm(dir, { recursive: true, force: true });

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { pino } from 'pino';
 import { inject } from 'vitest';
@@ -33,15 +32,14 @@ export function manualClock(start = new Date()) {
 /** A database of its own: a fresh PostgreSQL database, or PGlite loaded from the migrated template. */
 export async function freshDatabase(): Promise<{
   env: Record<string, string>;
-  pglite?: PGlite;
+  /** The migrated template the embedded database starts from. */
+  pgliteDump?: Uint8Array;
   drop(): Promise<void>;
 }> {
   const base = process.env.DATABASE_URL;
   if (!base) {
-    const template = await readFile(inject('pgliteTemplate'));
-    const pglite = new PGlite({ loadDataDir: new Blob([template]) });
-    await pglite.waitReady;
-    return { env: {}, pglite, drop: async () => {} };
+    const pgliteDump = new Uint8Array(await readFile(inject('pgliteTemplate')));
+    return { env: {}, pgliteDump, drop: async () => {} };
   }
   const name = `gh_test_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: base });
@@ -115,17 +113,16 @@ export async function startTestServer(
   };
   const config = loadConfig(env);
   const printed: string[] = [];
-  const boot = async (pglite: PGlite | undefined) => {
+  const boot = async (pgliteDump: Uint8Array | undefined) => {
     const started = await startServer(config, pino({ level: config.logLevel }), {
-      ...(pglite ? { pglite } : {}),
+      ...(pgliteDump ? { pgliteDump } : {}),
       ...(options.clock ? { clock: options.clock } : {}),
       print: (text) => printed.push(text),
     });
     await started.started;
     return started;
   };
-  let server = await boot(db.pglite);
-  let pglite = db.pglite;
+  let server = await boot(db.pgliteDump);
   const test: TestServer = {
     url: server.url,
     admin: ADMIN,
@@ -137,11 +134,9 @@ export async function startTestServer(
     },
     async restart() {
       // PGlite lives in memory here: what was committed is carried over as a data dir dump.
-      const dump = pglite ? await pglite.dumpDataDir('none') : undefined;
+      const dump = db.pgliteDump ? await server.runtime.db.dump() : undefined;
       await server.close();
-      pglite = dump ? new PGlite({ loadDataDir: dump }) : undefined;
-      if (pglite) await pglite.waitReady;
-      server = await boot(pglite);
+      server = await boot(dump);
       test.runtime = server.runtime;
     },
   };

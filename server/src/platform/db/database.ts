@@ -1,11 +1,9 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Config } from '../../config.js';
 import { insideTransaction, PGliteDialect } from './pglite-dialect.js';
+import { type StorageThread, startStorageThread } from './storage-thread.js';
 import type { Tables } from './tables.js';
 
 export type Trx = Transaction<Tables>;
@@ -33,26 +31,41 @@ export interface Db {
   tenant<T>(orgId: string, fn: (trx: Trx) => Promise<T>): Promise<T>;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
+  /**
+   * Runs a job of the storage thread (storage-worker.ts) there, off the request thread, on its
+   * own connection to this database.
+   */
+  runJob<T = void>(name: string, payload: unknown): Promise<T>;
+  /** The embedded database as a data dir dump (tests carry one over a restart); PGlite only. */
+  dump(): Promise<Uint8Array>;
   close(): Promise<void>;
 }
 
 export interface DatabaseOptions {
-  /** An already opened PGlite (tests load a migrated template this way). */
-  pglite?: PGlite;
-}
-
-function openPglite(config: Config, options: DatabaseOptions): PGlite {
-  if (options.pglite) return options.pglite;
-  if (config.database.kind !== 'pglite') throw new Error('not an embedded database config');
-  if (config.database.dataDir === 'memory') return new PGlite();
-  const dir = join(config.database.dataDir, 'pgdata');
-  mkdirSync(dir, { recursive: true });
-  return new PGlite(dir);
+  /** A data dir dump the in-memory embedded database starts from (tests load a migrated template). */
+  pgliteDump?: Uint8Array;
 }
 
 /** Opens the configured database: PostgreSQL when DATABASE_URL is set, PGlite otherwise. */
 export function createDatabase(config: Config, log: Logger, options: DatabaseOptions = {}): Db {
   let kysely: Kysely<Tables>;
+  // Embedded: PGlite lives on the storage thread from the start. PostgreSQL: the thread starts
+  // with its first job (a CLI command never needs it).
+  let thread: StorageThread | undefined;
+  const storage = () => {
+    const { database } = config;
+    thread ??= startStorageThread(
+      database.kind === 'postgres'
+        ? { kind: 'postgres', url: database.url }
+        : {
+            kind: 'pglite',
+            dataDir: database.dataDir,
+            ...(options.pgliteDump ? { load: options.pgliteDump } : {}),
+          },
+      log,
+    );
+    return thread;
+  };
   if (config.database.kind === 'postgres') {
     const pool = new pg.Pool({
       connectionString: config.database.url,
@@ -63,7 +76,7 @@ export function createDatabase(config: Config, log: Logger, options: DatabaseOpt
     pool.on('error', (err) => log.error({ err: err.message }, 'postgres connection lost'));
     kysely = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
   } else {
-    kysely = new Kysely<Tables>({ dialect: new PGliteDialect(openPglite(config, options)) });
+    kysely = new Kysely<Tables>({ dialect: new PGliteDialect(storage().link) });
   }
 
   // The guard against querying the database handle inside a transaction (a deadlock on PGlite)
@@ -87,6 +100,15 @@ export function createDatabase(config: Config, log: Logger, options: DatabaseOpt
     async ping() {
       await sql`select 1`.execute(kysely);
     },
-    close: () => kysely.destroy(),
+    runJob: (name, payload) => storage().run(name, payload),
+    async dump() {
+      if (config.database.kind !== 'pglite') throw new Error('only the embedded database can be dumped');
+      return storage().dump();
+    },
+    async close() {
+      await kysely.destroy();
+      // Embedded, destroying Kysely closed PGlite and with it the thread.
+      await thread?.close();
+    },
   };
 }

@@ -1,7 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { PGlite } from '@electric-sql/pglite';
 import {
-  CompiledQuery,
+  type CompiledQuery,
   type DatabaseConnection,
   type Dialect,
   type Driver,
@@ -18,33 +17,36 @@ import {
  */
 export const insideTransaction = new AsyncLocalStorage<true>();
 
-/** A FIFO lock: PGlite has one session, so each Kysely "connection" must hold it alone. */
-class Mutex {
-  #tail: Promise<void> = Promise.resolve();
-
-  acquire(): Promise<() => void> {
-    let release!: () => void;
-    const next = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const ready = this.#tail.then(() => release);
-    this.#tail = this.#tail.then(() => next);
-    return ready;
-  }
+export interface PgliteResult {
+  rows: unknown[];
+  affectedRows?: number;
 }
 
-class PGliteConnection implements DatabaseConnection {
-  constructor(private readonly db: PGlite) {}
+/**
+ * PGlite's one session, shared: a statement on its own holds it for that statement; `begin`
+ * holds it until `end`, so concurrent transactions run one after another instead of
+ * interleaving. Served in the thread that holds PGlite (pglite-host.ts) and, through messages,
+ * from the request thread (storage-thread-client.ts).
+ */
+export interface PgliteLink {
+  /** Runs a statement, in `session` (from `begin`) or on its own. */
+  query(sql: string, params: readonly unknown[], session?: number): Promise<PgliteResult>;
+  /** Waits for the session, then opens a transaction in it. */
+  begin(): Promise<number>;
+  /** Commits or rolls back `session`'s transaction and gives the session up, whatever happens. */
+  end(session: number, commit: boolean): Promise<void>;
+  close(): Promise<void>;
+}
+
+class PgliteConnection implements DatabaseConnection {
+  session: number | undefined;
+
+  constructor(private readonly link: PgliteLink) {}
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
-    // Without parameters use the simple protocol, which also runs multi-statement SQL
-    // (migrations), as pg does for parameterless queries.
-    const result =
-      query.parameters.length === 0
-        ? (await this.db.exec(query.sql)).at(-1)
-        : await this.db.query<R>(query.sql, [...query.parameters]);
-    const rows = (result?.rows ?? []) as R[];
-    const affected = result?.affectedRows;
+    const result = await this.link.query(query.sql, query.parameters, this.session);
+    const rows = result.rows as R[];
+    const affected = result.affectedRows;
     return affected === undefined ? { rows } : { rows, numAffectedRows: BigInt(affected) };
   }
 
@@ -54,60 +56,55 @@ class PGliteConnection implements DatabaseConnection {
   }
 }
 
-class PGliteDriver implements Driver {
-  readonly #mutex = new Mutex();
-  readonly #releases = new WeakMap<DatabaseConnection, () => void>();
+class PgliteDriver implements Driver {
+  constructor(private readonly link: PgliteLink) {}
 
-  constructor(private readonly db: PGlite) {}
+  async init(): Promise<void> {}
 
-  async init(): Promise<void> {
-    await this.db.waitReady;
-  }
-
-  /**
-   * Every query and every whole transaction holds the lock, so concurrent transactions
-   * run one after another instead of interleaving on PGlite's single session.
-   */
   async acquireConnection(): Promise<DatabaseConnection> {
     if (insideTransaction.getStore()) {
       throw new Error('query on the database handle inside a transaction: use the transaction instead');
     }
-    const release = await this.#mutex.acquire();
-    const connection = new PGliteConnection(this.db);
-    this.#releases.set(connection, release);
-    return connection;
+    return new PgliteConnection(this.link);
   }
 
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('begin'));
+    (connection as PgliteConnection).session = await this.link.begin();
   }
 
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('commit'));
+    await this.#end(connection as PgliteConnection, true);
   }
 
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('rollback'));
+    await this.#end(connection as PgliteConnection, false);
   }
 
   async releaseConnection(connection: DatabaseConnection): Promise<void> {
-    this.#releases.get(connection)?.();
-    this.#releases.delete(connection);
+    // Only reached with a session still held if commit and rollback were never called.
+    await this.#end(connection as PgliteConnection, false);
+  }
+
+  async #end(connection: PgliteConnection, commit: boolean): Promise<void> {
+    const session = connection.session;
+    if (session === undefined) return;
+    connection.session = undefined;
+    await this.link.end(session, commit);
   }
 
   async destroy(): Promise<void> {
-    await this.db.close();
+    await this.link.close();
   }
 }
 
-/** Kysely dialect over one PGlite instance, with transactions serialized. */
+/** Kysely dialect over PGlite's one session, wherever PGlite runs. */
 export class PGliteDialect implements Dialect {
-  constructor(private readonly db: PGlite) {}
+  constructor(private readonly link: PgliteLink) {}
   createAdapter() {
     return new PostgresAdapter();
   }
   createDriver(): Driver {
-    return new PGliteDriver(this.db);
+    return new PgliteDriver(this.link);
   }
   createIntrospector(db: Kysely<unknown>) {
     return new PostgresIntrospector(db);
