@@ -53,6 +53,7 @@ export function spawnNode(args: string[], env: Record<string, string>, captureSt
   };
   proc.stdout?.on('data', keep);
   proc.stderr?.on('data', keep);
+  if (process.env.BENCH_STDERR) proc.stderr?.pipe(process.stderr);
   return { proc, pid: proc.pid, url: `http://127.0.0.1:${env.PORT}`, tail: () => tail };
 }
 

@@ -114,9 +114,10 @@ export interface Target {
 export async function startGatehouse(
   mode: string,
   env: Record<string, string>,
-): Promise<Server & { base: string; token: string }> {
+): Promise<Server & { base: string; token: string; pid: number }> {
   const port = String(await freePort());
-  const child = spawnNode([GATEHOUSE_BIN, 'start'], {
+  // BENCH_BIN: another build's bin/gatehouse.js, to compare two builds in one run.
+  const child = spawnNode([env.BENCH_BIN ?? GATEHOUSE_BIN, 'start'], {
     PORT: port,
     // As node-oidc-provider below: production mode (here, no development-only transaction guard).
     NODE_ENV: 'production',
@@ -213,7 +214,7 @@ async function benchVerification(base: string, token: string): Promise<Verificat
 
 // ---- the others --------------------------------------------------------------------------------
 
-async function startOidcProvider(): Promise<Server> {
+export async function startOidcProvider(): Promise<Server> {
   const port = String(await freePort());
   const client = { id: 'bench-client', secret: randomBytes(32).toString('base64url') };
   const child = spawnNode(['--import', 'tsx', join(ROOT, 'bench/oidc-provider-server.ts')], {

@@ -21,7 +21,8 @@ export default async function setup(project: TestProject) {
   const dir = await mkdtemp(join(tmpdir(), 'gatehouse-template-'));
   const db = createDatabase(loadConfig({ GATEHOUSE_DATA_DIR: 'memory' }), pino({ level: 'silent' }));
   await migrate(db);
-  const dump = await db.dump();
+  const dump = await db.storage?.dump();
+  if (!dump) throw new Error('the embedded database has no storage thread');
   await db.close();
   const file = join(dir, 'template.tar');
   await writeFile(file, dump);

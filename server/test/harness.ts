@@ -134,7 +134,7 @@ export async function startTestServer(
     },
     async restart() {
       // PGlite lives in memory here: what was committed is carried over as a data dir dump.
-      const dump = db.pgliteDump ? await server.runtime.db.dump() : undefined;
+      const dump = await server.runtime.db.storage?.dump();
       await server.close();
       server = await boot(dump);
       test.runtime = server.runtime;

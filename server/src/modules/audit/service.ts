@@ -1,6 +1,6 @@
 import type { ActClaim, RequestMeta } from '../../platform/context.js';
 import type { Db, Trx } from '../../platform/db/database.js';
-import { appendChained } from './chain.js';
+import { appendChained, createChainWriter } from './chain.js';
 
 /** The delegation chain of an actor that acted for someone: RFC 8693's `act`, with its subject. */
 export interface ActorChain {
@@ -31,6 +31,13 @@ export interface AuditEvent {
  * action and its record commit together or not at all, chained onto the org's log.
  */
 export function createAuditService({ db }: { db: Db }) {
+  // Embedded, a batch is chained and written on the storage thread, beside PGlite, where its
+  // statement does not cross threads. On PostgreSQL it is written from here: the database does
+  // its share in its own process, and a thread of ours would cost more in messages than it saves.
+  const { storage } = db;
+  const appendBatch = storage
+    ? (events: readonly AuditEvent[]) => storage.run('audit.append', events)
+    : createChainWriter(db.system);
   return {
     async record(trx: Trx, event: AuditEvent): Promise<void> {
       await appendChained(trx, [event]);
@@ -41,12 +48,9 @@ export function createAuditService({ db }: { db: Db }) {
       await appendChained(trx, events);
     },
 
-    /**
-     * A batch committed on its own, atomically, in one statement (the group commit's). It is
-     * chained, hashed and written on the storage thread (storage-worker.ts), off the request thread.
-     */
-    commitBatch(events: readonly AuditEvent[]): Promise<void> {
-      return db.runJob('audit.append', events);
+    /** A batch committed on its own, atomically, in one statement (the group commit's). */
+    async commitBatch(events: readonly AuditEvent[]): Promise<void> {
+      await appendBatch(events);
     },
   };
 }

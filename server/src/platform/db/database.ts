@@ -31,13 +31,13 @@ export interface Db {
   tenant<T>(orgId: string, fn: (trx: Trx) => Promise<T>): Promise<T>;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
-  /**
-   * Runs a job of the storage thread (storage-worker.ts) there, off the request thread, on its
-   * own connection to this database.
-   */
-  runJob<T = void>(name: string, payload: unknown): Promise<T>;
-  /** The embedded database as a data dir dump (tests carry one over a restart); PGlite only. */
-  dump(): Promise<Uint8Array>;
+  /** The storage thread that holds the embedded database; absent on PostgreSQL. */
+  readonly storage?: {
+    /** Runs a job of the storage thread (storage-worker.ts) there, beside the database. */
+    run<T = void>(job: string, payload: unknown): Promise<T>;
+    /** The database as a data dir dump (tests carry one over a restart). */
+    dump(): Promise<Uint8Array>;
+  };
   close(): Promise<void>;
 }
 
@@ -49,23 +49,7 @@ export interface DatabaseOptions {
 /** Opens the configured database: PostgreSQL when DATABASE_URL is set, PGlite otherwise. */
 export function createDatabase(config: Config, log: Logger, options: DatabaseOptions = {}): Db {
   let kysely: Kysely<Tables>;
-  // Embedded: PGlite lives on the storage thread from the start. PostgreSQL: the thread starts
-  // with its first job (a CLI command never needs it).
   let thread: StorageThread | undefined;
-  const storage = () => {
-    const { database } = config;
-    thread ??= startStorageThread(
-      database.kind === 'postgres'
-        ? { kind: 'postgres', url: database.url }
-        : {
-            kind: 'pglite',
-            dataDir: database.dataDir,
-            ...(options.pgliteDump ? { load: options.pgliteDump } : {}),
-          },
-      log,
-    );
-    return thread;
-  };
   if (config.database.kind === 'postgres') {
     const pool = new pg.Pool({
       connectionString: config.database.url,
@@ -76,7 +60,12 @@ export function createDatabase(config: Config, log: Logger, options: DatabaseOpt
     pool.on('error', (err) => log.error({ err: err.message }, 'postgres connection lost'));
     kysely = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
   } else {
-    kysely = new Kysely<Tables>({ dialect: new PGliteDialect(storage().link) });
+    const { dataDir } = config.database;
+    thread = startStorageThread(
+      { dataDir, ...(options.pgliteDump ? { load: options.pgliteDump } : {}) },
+      log,
+    );
+    kysely = new Kysely<Tables>({ dialect: new PGliteDialect(thread.link) });
   }
 
   // The guard against querying the database handle inside a transaction (a deadlock on PGlite)
@@ -100,15 +89,8 @@ export function createDatabase(config: Config, log: Logger, options: DatabaseOpt
     async ping() {
       await sql`select 1`.execute(kysely);
     },
-    runJob: (name, payload) => storage().run(name, payload),
-    async dump() {
-      if (config.database.kind !== 'pglite') throw new Error('only the embedded database can be dumped');
-      return storage().dump();
-    },
-    async close() {
-      await kysely.destroy();
-      // Embedded, destroying Kysely closed PGlite and with it the thread.
-      await thread?.close();
-    },
+    ...(thread ? { storage: { run: thread.run, dump: thread.dump } } : {}),
+    // Embedded, destroying Kysely closes PGlite and with it the storage thread.
+    close: () => kysely.destroy(),
   };
 }

@@ -4,9 +4,6 @@ import type { Logger } from 'pino';
 import type { PgliteLink, PgliteResult } from './pglite-dialect.js';
 import type { PgliteSpec } from './pglite-host.js';
 
-/** What the storage thread opens: PGlite, or a small pool of its own on PostgreSQL. */
-export type StorageSpec = ({ kind: 'pglite' } & PgliteSpec) | { kind: 'postgres'; url: string };
-
 /** An operation the storage thread serves (storage-worker.ts). */
 export type StorageRequest =
   | { op: 'query'; sql: string; params: readonly unknown[]; session?: number }
@@ -36,12 +33,12 @@ const fromSource = import.meta.url.endsWith('.ts');
 const ENTRY = new URL(`../../storage-worker.${fromSource ? 'ts' : 'js'}`, import.meta.url);
 
 /**
- * The storage thread: embedded PostgreSQL (PGlite is WebAssembly that computes on whatever
- * thread calls it) and the jobs that would otherwise take the request thread's CPU, such as
- * hashing and writing the audit chain. The request thread talks to it through messages; a
- * query costs a message each way, a few microseconds.
+ * The storage thread holds the embedded database: PGlite is PostgreSQL compiled to WebAssembly,
+ * which computes on whatever thread calls it, so on the request thread every query would stall
+ * every request. Jobs that are mostly database work run there too, beside it (the audit group
+ * commit). The request thread talks to it through messages, a few microseconds each way.
  */
-export function startStorageThread(spec: StorageSpec, log: Logger) {
+export function startStorageThread(spec: PgliteSpec, log: Logger) {
   // The same heap budget as the request thread's (--max-old-space-size, or what V8 sized from
   // the machine or container), rather than V8 sizing the thread's from the host alone.
   const options = {
@@ -107,7 +104,7 @@ export function startStorageThread(spec: StorageSpec, log: Logger) {
   };
 
   return {
-    /** PGlite's session, for the Kysely dialect (embedded only). */
+    /** PGlite's session, for the Kysely dialect. */
     link,
     /** Runs a job the thread knows by name (storage-worker.ts) and resolves with its result. */
     run: <T>(name: string, payload: unknown) => call<T>({ op: 'job', name, payload }),
