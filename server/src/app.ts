@@ -23,6 +23,8 @@ import { registerOAuthRoutes } from './modules/oauth/routes.js';
 import { registerAgentSessionRoutes } from './modules/oauth/sessions-routes.js';
 import { registerMemberRoutes } from './modules/orgs/members-routes.js';
 import { registerOrgRoutes } from './modules/orgs/routes.js';
+import { agentRateLimitHook } from './modules/ratelimit/hook.js';
+import { registerRateLimitRoutes } from './modules/ratelimit/routes.js';
 import { registerClientRegistrationRoute } from './modules/registration/oauth-route.js';
 import { registerRegistrationRoutes } from './modules/registration/routes.js';
 import { registerResourceRoutes } from './modules/resources/routes.js';
@@ -96,6 +98,7 @@ export async function buildApp(runtime: Runtime): Promise<ZApp> {
     verifier: runtime.services.verifier,
     dpop: runtime.services.dpop,
     issuer: config.issuer,
+    onAgent: agentRateLimitHook(runtime.services.rateLimits),
   });
   const deps = { services: runtime.services, guards, config };
   registerHealthRoutes(app, runtime, metrics);
@@ -139,6 +142,7 @@ export async function buildApp(runtime: Runtime): Promise<ZApp> {
       registerAuditExportRoutes(v1, deps);
       registerComplianceRoutes(v1, deps);
       registerAnalyticsRoutes(v1, deps);
+      registerRateLimitRoutes(v1, deps);
     },
     { prefix: '/v1' },
   );

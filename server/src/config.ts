@@ -46,6 +46,7 @@ const envSchema = z.object({
   GATEHOUSE_TOKEN_TTL_POLICY_SECONDS: int(60, 86400).default(3600),
   GATEHOUSE_MAX_ADMINS: int(1, 10_000).default(5),
   GATEHOUSE_AUDIT_TOKEN_ISSUANCE: z.enum(['true', 'false']).default('true'),
+  GATEHOUSE_RATE_LIMIT_AGENT_RPM: int(1, 1_000_000).default(600),
 });
 
 export type Config = Readonly<{
@@ -78,6 +79,8 @@ export type Config = Readonly<{
   auditCheckpointIntervalSeconds: number;
   /** Whether each client_credentials issuance is recorded (token.issued); refusals and exchanges always are. */
   auditTokenIssuance: boolean;
+  /** Requests per minute an agent token may make when neither its org nor the agent set a limit. */
+  rateLimit: { agentRpm: number };
   /** Policies the compliance report checks live state against (docs/compliance.md). */
   compliance: {
     credentialMaxAgeDays: number;
@@ -170,5 +173,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxAdmins: e.GATEHOUSE_MAX_ADMINS,
     },
     auditTokenIssuance: e.GATEHOUSE_AUDIT_TOKEN_ISSUANCE === 'true',
+    rateLimit: { agentRpm: e.GATEHOUSE_RATE_LIMIT_AGENT_RPM },
   });
 }

@@ -27,6 +27,7 @@ import { createRevocationList } from './modules/oauth/revocations.js';
 import { createTokenExchange } from './modules/oauth/token-exchange.js';
 import { createTokenService } from './modules/oauth/token-service.js';
 import { createOrgService } from './modules/orgs/service.js';
+import { createRateLimitService } from './modules/ratelimit/service.js';
 import { createRegistration } from './modules/registration/register.js';
 import { createRegistrationSettings } from './modules/registration/service.js';
 import { createResourceService } from './modules/resources/service.js';
@@ -142,6 +143,16 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
     orgs,
   });
   const exchange = createTokenExchange({ tokens, verifier, auth, delegations });
+  const rateLimits = createRateLimitService({
+    db,
+    store,
+    clock,
+    log,
+    audit,
+    auditCommits,
+    agents,
+    defaultAgentRpm: config.rateLimit.agentRpm,
+  });
   const lifecycle = createTokenLifecycle({ db, clock, audit, verifier, revocations, agents });
   const registrationSettings = createRegistrationSettings({ db, clock, audit, hasher });
   const registration = createRegistration({
@@ -222,6 +233,7 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
       bootstrap,
       compliance,
       analytics,
+      rateLimits,
     },
     state,
 
@@ -256,6 +268,7 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
       await resources.start();
       await delegations.start();
       await orgs.start();
+      await rateLimits.start();
       state.ready = true;
       auditShipper?.start();
       scheduleKeyRotation();

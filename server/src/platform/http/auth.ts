@@ -81,9 +81,14 @@ interface GuardDeps {
   verifier: AccessTokenVerifier;
   dpop: DpopVerifier;
   issuer: string;
+  /**
+   * Runs on every request an agent's access token authenticates, before its scope is judged
+   * (the per-agent rate limit): a refused scope still spends a request. Throws to refuse.
+   */
+  onAgent?: (request: FastifyRequest, reply: FastifyReply, principal: AgentPrincipal) => Promise<void>;
 }
 
-export function createGuards({ auth, verifier, dpop, issuer }: GuardDeps) {
+export function createGuards({ auth, verifier, dpop, issuer, onAgent }: GuardDeps) {
   /**
    * An agent's access token: live, for this issuer as audience, and when it is DPoP-bound,
    * presented with the DPoP scheme and a proof by the bound key for this very request.
@@ -164,6 +169,7 @@ export function createGuards({ auth, verifier, dpop, issuer }: GuardDeps) {
           return;
         }
         const principal = await agentPrincipal(request, reply, presented);
+        if (onAgent) await onAgent(request, reply, principal);
         const write = scope.replace(/\.read$/, '.write');
         if (![ADMIN_SCOPE, scope, write].some((s) => principal.scopes.includes(s))) {
           reply.header(

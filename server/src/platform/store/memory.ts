@@ -18,6 +18,15 @@ export function createMemoryStore(now: () => number = Date.now): EphemeralStore 
     }
     return entry;
   };
+  const incrementNow = (key: string, ttlMs: number) => {
+    const entry = live(key);
+    if (!entry) {
+      entries.set(key, { value: '1', expiresAt: now() + ttlMs });
+      return { value: 1, ttlMs };
+    }
+    entry.value = String(Number(entry.value) + 1);
+    return { value: Number(entry.value), ttlMs: entry.expiresAt - now() };
+  };
   // Expired keys that are never read again would otherwise stay forever.
   const sweeper = setInterval(() => {
     const t = now();
@@ -28,13 +37,18 @@ export function createMemoryStore(now: () => number = Date.now): EphemeralStore 
   return {
     kind: 'memory',
     async increment(key, ttlMs) {
+      return incrementNow(key, ttlMs);
+    },
+    async incrementWithin(key, ttlMs, limit, previous) {
+      // No await between the reads and the write: atomic on one event loop.
+      const prior = Number(live(previous.key)?.value ?? 0);
       const entry = live(key);
-      if (!entry) {
-        entries.set(key, { value: '1', expiresAt: now() + ttlMs });
-        return { value: 1, ttlMs };
+      const value = Number(entry?.value ?? 0);
+      if (prior * previous.weight + value + 1 > limit) {
+        return { allowed: false, value, previous: prior, ttlMs: entry ? entry.expiresAt - now() : 0 };
       }
-      entry.value = String(Number(entry.value) + 1);
-      return { value: Number(entry.value), ttlMs: entry.expiresAt - now() };
+      const next = incrementNow(key, ttlMs);
+      return { allowed: true, value: next.value, previous: prior, ttlMs: next.ttlMs };
     },
     async readCounter(key) {
       const entry = live(key);

@@ -8,8 +8,28 @@ local v = redis.call('INCR', KEYS[1])
 if v == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return {v, redis.call('PTTL', KEYS[1])}`;
 
+// A sliding-window step in one atomic script, so nodes racing on one limit neither overshoot it
+// nor lose a count. KEYS: current window, previous window; ARGV: ttl ms, limit, previous weight.
+const INCREMENT_WITHIN = `
+local prev = tonumber(redis.call('GET', KEYS[2]) or '0')
+local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
+local allowed = 0
+if prev * tonumber(ARGV[3]) + cur + 1 <= tonumber(ARGV[2]) then
+  cur = redis.call('INCR', KEYS[1])
+  if cur == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+  allowed = 1
+end
+return {allowed, cur, prev, redis.call('PTTL', KEYS[1])}`;
+
 type RedisWithIncrement = Redis & {
   ghIncrement(key: string, ttlMs: number): Promise<[number, number]>;
+  ghIncrementWithin(
+    key: string,
+    previousKey: string,
+    ttlMs: number,
+    limit: number,
+    weight: string,
+  ): Promise<[number, number, number, number]>;
 };
 
 /**
@@ -26,6 +46,7 @@ export function createRedisStore(url: string, prefix: string, log: Logger): Ephe
   };
   const client = new Redis(url, options) as RedisWithIncrement;
   client.defineCommand('ghIncrement', { numberOfKeys: 1, lua: INCREMENT });
+  client.defineCommand('ghIncrementWithin', { numberOfKeys: 2, lua: INCREMENT_WITHIN });
   let subscriber: Redis | undefined;
   const handlers = new Map<string, Set<(message: string) => void>>();
 
@@ -57,6 +78,18 @@ export function createRedisStore(url: string, prefix: string, log: Logger): Ephe
     async increment(key, ttlMs) {
       const [value, ttl] = await client.ghIncrement(key, ttlMs);
       return { value, ttlMs: ttl };
+    },
+    async incrementWithin(key, ttlMs, limit, previous) {
+      // The weight as JavaScript prints it reads back in Lua as the same double, so both stores
+      // decide alike.
+      const [allowed, value, prior, ttl] = await client.ghIncrementWithin(
+        key,
+        previous.key,
+        ttlMs,
+        limit,
+        String(previous.weight),
+      );
+      return { allowed: allowed === 1, value, previous: prior, ttlMs: Math.max(0, ttl) };
     },
     async readCounter(key) {
       const [[, value], [, ttl]] = (await client.multi().get(key).pttl(key).exec()) as [

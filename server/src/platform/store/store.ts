@@ -9,6 +9,18 @@ export interface EphemeralStore {
   increment(key: string, ttlMs: number): Promise<{ value: number; ttlMs: number }>;
   /** A counter's value and time left, or null when it does not exist. */
   readCounter(key: string): Promise<{ value: number; ttlMs: number } | null>;
+  /**
+   * One step of a sliding-window counter, atomic across nodes (a Lua script on Redis): adds one
+   * to the counter `key` (started with `ttlMs` to live when absent) only when
+   * `previous.weight × value(previous.key) + value(key) + 1 ≤ limit`. Answers both counts as they
+   * stand after the call, so concurrent callers neither lose nor double a count.
+   */
+  incrementWithin(
+    key: string,
+    ttlMs: number,
+    limit: number,
+    previous: { key: string; weight: number },
+  ): Promise<{ allowed: boolean; value: number; previous: number; ttlMs: number }>;
   get(key: string): Promise<string | null>;
   set(key: string, value: string, ttlMs: number): Promise<void>;
   /** Sets only when absent; true when this call set it (first use of a nonce). */
