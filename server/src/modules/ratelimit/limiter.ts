@@ -19,37 +19,37 @@ export interface LimitResult {
   windowSeconds: number;
 }
 
-/** Where a moment falls: its fixed window, and how much of the previous one still counts. */
+/**
+ * Where a moment falls: its fixed window, and how many milliseconds of the previous one the
+ * sliding window (the last `windowMs`) still overlaps; the previous count weighs that share.
+ */
 export function windowAt(nowMs: number, windowMs: number) {
   const index = Math.floor(nowMs / windowMs);
   const elapsedMs = nowMs - index * windowMs;
-  return { index, elapsedMs, previousWeight: (windowMs - elapsedMs) / windowMs };
+  return { index, elapsedMs, overlapMs: windowMs - elapsedMs };
 }
 
+type Counts = { current: number; previous: number };
+
 /**
- * How long until `previous × weight + current + 1 ≤ limit` holds as the window slides, assuming
- * no other request: within this window while only the previous one's share is in the way,
- * otherwise in the next, where this window's count becomes the decaying share.
+ * How long until `previous × overlap / window + current + 1 ≤ limit` holds as the window
+ * slides, if no other request comes: within this window while only the previous one's share is
+ * in the way, otherwise in the next, where this window's count becomes the decaying share.
+ * Integer arithmetic as the store decides, so waiting exactly this long is enough.
  */
-export function waitMs(
-  counts: { current: number; previous: number },
-  limit: number,
-  windowMs: number,
-  elapsedMs: number,
-): number {
+export function waitMs({ current, previous }: Counts, limit: number, windowMs: number, elapsedMs: number) {
   if (limit < 1) return 2 * windowMs - elapsedMs;
-  const { current, previous } = counts;
   if (current + 1 <= limit) {
     if (previous === 0) return 0;
-    const weight = (limit - current - 1) / previous;
-    return Math.max(0, windowMs * (1 - weight) - elapsedMs);
+    const overlap = Math.floor(((limit - current - 1) * windowMs) / previous);
+    return Math.max(0, windowMs - overlap - elapsedMs);
   }
-  const weight = (limit - 1) / current;
-  return windowMs - elapsedMs + windowMs * (1 - weight);
+  const overlap = Math.floor(((limit - 1) * windowMs) / current);
+  return windowMs - elapsedMs + (windowMs - overlap);
 }
 
 /** How long until the quota is whole again: both the current and previous windows have decayed. */
-function resetMs(counts: { current: number; previous: number }, windowMs: number, elapsedMs: number) {
+function resetMs(counts: Counts, windowMs: number, elapsedMs: number) {
   if (counts.current > 0) return 2 * windowMs - elapsedMs;
   return counts.previous > 0 ? windowMs - elapsedMs : 0;
 }
@@ -70,16 +70,17 @@ export function createLimiter({ store, clock }: { store: EphemeralStore; clock: 
       // A window's counter must outlive the window that reads it as its previous one.
       const step = await store.incrementWithin(`${base}${w.index}`, 2 * windowMs + 1_000, limit, {
         key: `${base}${w.index - 1}`,
-        weight: w.previousWeight,
+        overlapMs: w.overlapMs,
+        windowMs,
       });
       const counts = { current: step.value, previous: step.previous };
-      const used = counts.previous * w.previousWeight + counts.current;
+      // What is left, in whole requests: (limit × window − previous × overlap) / window − current.
+      const left = limit * windowMs - counts.previous * w.overlapMs - counts.current * windowMs;
       const retry = step.allowed ? 0 : waitMs(counts, limit, windowMs, w.elapsedMs);
       return {
         allowed: step.allowed,
         limit,
-        // The epsilon keeps float noise (4.999…) from costing a whole request.
-        remaining: Math.max(0, Math.floor(limit - used + 1e-9)),
+        remaining: Math.max(0, Math.floor(left / windowMs)),
         resetSeconds: Math.ceil(resetMs(counts, windowMs, w.elapsedMs) / 1000),
         retryAfterSeconds: step.allowed ? 0 : Math.max(1, Math.ceil(retry / 1000)),
         windowSeconds: Math.ceil(windowMs / 1000),

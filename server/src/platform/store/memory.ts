@@ -44,7 +44,7 @@ export function createMemoryStore(now: () => number = Date.now): EphemeralStore 
       const prior = Number(live(previous.key)?.value ?? 0);
       const entry = live(key);
       const value = Number(entry?.value ?? 0);
-      if (prior * previous.weight + value + 1 > limit) {
+      if (prior * previous.overlapMs + (value + 1) * previous.windowMs > limit * previous.windowMs) {
         return { allowed: false, value, previous: prior, ttlMs: entry ? entry.expiresAt - now() : 0 };
       }
       const next = incrementNow(key, ttlMs);

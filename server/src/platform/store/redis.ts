@@ -9,12 +9,14 @@ if v == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return {v, redis.call('PTTL', KEYS[1])}`;
 
 // A sliding-window step in one atomic script, so nodes racing on one limit neither overshoot it
-// nor lose a count. KEYS: current window, previous window; ARGV: ttl ms, limit, previous weight.
+// nor lose a count. KEYS: current window, previous window; ARGV: ttl ms, limit, overlap ms of the
+// previous window, window ms. Lua numbers are doubles: exact for these integer products.
 const INCREMENT_WITHIN = `
 local prev = tonumber(redis.call('GET', KEYS[2]) or '0')
 local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
+local window = tonumber(ARGV[4])
 local allowed = 0
-if prev * tonumber(ARGV[3]) + cur + 1 <= tonumber(ARGV[2]) then
+if prev * tonumber(ARGV[3]) + (cur + 1) * window <= tonumber(ARGV[2]) * window then
   cur = redis.call('INCR', KEYS[1])
   if cur == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
   allowed = 1
@@ -28,7 +30,8 @@ type RedisWithIncrement = Redis & {
     previousKey: string,
     ttlMs: number,
     limit: number,
-    weight: string,
+    overlapMs: number,
+    windowMs: number,
   ): Promise<[number, number, number, number]>;
 };
 
@@ -80,14 +83,13 @@ export function createRedisStore(url: string, prefix: string, log: Logger): Ephe
       return { value, ttlMs: ttl };
     },
     async incrementWithin(key, ttlMs, limit, previous) {
-      // The weight as JavaScript prints it reads back in Lua as the same double, so both stores
-      // decide alike.
       const [allowed, value, prior, ttl] = await client.ghIncrementWithin(
         key,
         previous.key,
         ttlMs,
         limit,
-        String(previous.weight),
+        previous.overlapMs,
+        previous.windowMs,
       );
       return { allowed: allowed === 1, value, previous: prior, ttlMs: Math.max(0, ttl) };
     },

@@ -11,15 +11,17 @@ export interface EphemeralStore {
   readCounter(key: string): Promise<{ value: number; ttlMs: number } | null>;
   /**
    * One step of a sliding-window counter, atomic across nodes (a Lua script on Redis): adds one
-   * to the counter `key` (started with `ttlMs` to live when absent) only when
-   * `previous.weight × value(previous.key) + value(key) + 1 ≤ limit`. Answers both counts as they
-   * stand after the call, so concurrent callers neither lose nor double a count.
+   * to the counter `key` (started with `ttlMs` to live when absent) only when the previous
+   * window's count, weighted by the `overlapMs` of its `windowMs` the sliding window still
+   * covers, plus this window's count plus one is at most `limit`. Integer arithmetic, so both
+   * stores decide alike at every boundary. Answers both counts as they stand after the call, so
+   * concurrent callers neither lose nor double a count.
    */
   incrementWithin(
     key: string,
     ttlMs: number,
     limit: number,
-    previous: { key: string; weight: number },
+    previous: { key: string; overlapMs: number; windowMs: number },
   ): Promise<{ allowed: boolean; value: number; previous: number; ttlMs: number }>;
   get(key: string): Promise<string | null>;
   set(key: string, value: string, ttlMs: number): Promise<void>;
