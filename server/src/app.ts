@@ -5,6 +5,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDe
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { registerAgentRoutes } from './modules/agents/routes.js';
 import { registerAgentVersionRoutes } from './modules/agents/versions-routes.js';
+import { registerAuthzRoutes } from './modules/authz/routes.js';
 import { registerAnalyticsRoutes } from './modules/analytics/routes.js';
 import { registerAuditKeysWellKnown, registerCheckpointRoutes } from './modules/audit/checkpoint-routes.js';
 import { registerAuditExportRoutes } from './modules/audit/export-routes.js';
@@ -142,6 +143,7 @@ export async function buildApp(runtime: Runtime): Promise<ZApp> {
       registerAuditExportRoutes(v1, deps);
       registerComplianceRoutes(v1, deps);
       registerAnalyticsRoutes(v1, deps);
+      registerAuthzRoutes(v1, deps);
       registerRateLimitRoutes(v1, deps);
     },
     { prefix: '/v1' },

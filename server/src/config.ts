@@ -41,6 +41,7 @@ const envSchema = z.object({
   GATEHOUSE_KEY_ROTATION_DAYS: int(0, 3650).default(90),
   GATEHOUSE_DPOP_REQUIRE_NONCE: z.enum(['true', 'false']).default('false'),
   GATEHOUSE_AUDIT_CHECKPOINT_INTERVAL_SECONDS: int(0, 30 * 24 * 3600).default(3600),
+  GATEHOUSE_AUTHZ_CACHE_SECONDS: int(0, 3600).default(5),
   GATEHOUSE_CREDENTIAL_MAX_AGE_DAYS: int(1, 3650).default(90),
   GATEHOUSE_CREDENTIAL_MAX_IDLE_DAYS: int(1, 3650).default(90),
   GATEHOUSE_TOKEN_TTL_POLICY_SECONDS: int(60, 86400).default(3600),
@@ -77,6 +78,8 @@ export type Config = Readonly<{
   dpop: { requireNonce: boolean };
   /** How often each node checkpoints the audit chains that moved; 0: only on demand. */
   auditCheckpointIntervalSeconds: number;
+  /** How long an authorization decision is reused for the same token, action and resource; 0: never. */
+  authzCacheSeconds: number;
   /** Whether each client_credentials issuance is recorded (token.issued); refusals and exchanges always are. */
   auditTokenIssuance: boolean;
   /** Requests per minute an agent token may make when neither its org nor the agent set a limit. */
@@ -166,6 +169,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     dpop: { requireNonce: e.GATEHOUSE_DPOP_REQUIRE_NONCE === 'true' },
     auditCheckpointIntervalSeconds: e.GATEHOUSE_AUDIT_CHECKPOINT_INTERVAL_SECONDS,
+    authzCacheSeconds: e.GATEHOUSE_AUTHZ_CACHE_SECONDS,
     compliance: {
       credentialMaxAgeDays: e.GATEHOUSE_CREDENTIAL_MAX_AGE_DAYS,
       credentialMaxIdleDays: e.GATEHOUSE_CREDENTIAL_MAX_IDLE_DAYS,

@@ -14,6 +14,9 @@ import { createAuditReader } from './modules/audit/reader.js';
 import { createAuditService } from './modules/audit/service.js';
 import { createAuditShipper } from './modules/audit/sinks.js';
 import { createAuthService } from './modules/auth/service.js';
+import { type Authorizer, createAuthorizer } from './modules/authz/authorize.js';
+import { createPolicyService } from './modules/authz/policies.js';
+import { createSkillService } from './modules/authz/skills.js';
 import { createBootstrap } from './modules/bootstrap/service.js';
 import { createComplianceService } from './modules/compliance/service.js';
 import { createCredentialService } from './modules/credentials/service.js';
@@ -175,6 +178,20 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
     },
   });
   const analytics = createAnalyticsService({ db, clock });
+  // Skills and policies drop the decisions they may change, on every node.
+  const authzChanged = (orgId: string) => authorizer.changed(orgId);
+  const skills = createSkillService({ db, store, log, clock, audit, agents, onChange: authzChanged });
+  const policies = createPolicyService({ db, store, log, clock, audit, onChange: authzChanged });
+  const authorizer: Authorizer = createAuthorizer({
+    clock,
+    store,
+    log,
+    agents,
+    skills,
+    policies,
+    auditCommits,
+    cacheTtlMs: config.authzCacheSeconds * 1000,
+  });
   const bootstrap = createBootstrap({
     db,
     users,
@@ -233,6 +250,9 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
       bootstrap,
       compliance,
       analytics,
+      skills,
+      policies,
+      authorizer,
       rateLimits,
     },
     state,
@@ -268,6 +288,9 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
       await resources.start();
       await delegations.start();
       await orgs.start();
+      await skills.start();
+      await policies.start();
+      await authorizer.start();
       await rateLimits.start();
       state.ready = true;
       auditShipper?.start();

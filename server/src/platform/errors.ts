@@ -2,6 +2,9 @@
 export interface FieldError {
   field: string;
   message: string;
+  /** For a field holding source text (a policy set): where in it, 1-based. */
+  line?: number;
+  column?: number;
 }
 
 /**

@@ -28,7 +28,10 @@ export type ManagementScope =
   | 'gatehouse:credentials.write'
   | 'gatehouse:delegations.write'
   | 'gatehouse:resources.write'
-  | 'gatehouse:audit.read';
+  | 'gatehouse:audit.read'
+  | 'gatehouse:authz.read'
+  | 'gatehouse:authz.write'
+  | 'gatehouse:authz.check';
 
 const DPOP_ALGS = DPOP_SIGNING_ALGS.join(' ');
 
