@@ -6,6 +6,7 @@ import { runCredentialsCreate, runCredentialsRevoke, runCredentialsRotate } from
 import { runKeysList, runKeysRotate } from './cli/keys.js';
 import { runLocalToken, runRemoteToken } from './cli/token.js';
 import { runUsersCreate, runUsersList } from './cli/users.js';
+import { runVaultRewrap, runVaultStatus } from './cli/vault.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
 import { AGENT_STATUSES } from './modules/agents/tables.js';
 import { ALGORITHMS } from './modules/keys/algorithms.js';
@@ -228,5 +229,20 @@ export function program(): Command {
     .option('--yes', 'prune; without it, only say what would be dropped')
     .exitOverride(usageExit)
     .action((opts) => withRuntime((rt) => runAuditPrune(rt, opts)));
+
+  const vault = cli.command('vault').description('Integration credentials and master key rotation');
+  vault
+    .command('rewrap')
+    .description(
+      'Re-wrap every data key sealed under a previous master key (GATEHOUSE_MASTER_KEY_PREVIOUS) under the current one',
+    )
+    .option('--batch-size <n>', 'rows per transaction (default 100)')
+    .option('--json', 'print the counts as JSON')
+    .action((opts) => withRuntime((rt) => runVaultRewrap(rt, opts)));
+  vault
+    .command('status')
+    .description('How many credentials each master key wraps (current, previous, unknown)')
+    .option('--json', 'print the counts as JSON')
+    .action((opts) => withRuntime((rt) => runVaultStatus(rt, opts)));
   return cli;
 }

@@ -20,6 +20,15 @@ const envSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9+/_-]{43}=?$|^[0-9a-fA-F]{64}$/, 'must be 32 bytes as base64 or hex')
     .optional(),
+  // Master keys in use before the current one: the vault still opens what they sealed until
+  // `gatehouse vault rewrap` has moved it (docs/vault.md).
+  GATEHOUSE_MASTER_KEY_PREVIOUS: z
+    .string()
+    .regex(
+      /^\s*([A-Za-z0-9+/_-]{43}=?|[0-9a-fA-F]{64})(\s*,\s*([A-Za-z0-9+/_-]{43}=?|[0-9a-fA-F]{64}))*\s*$/,
+      'must be comma-separated keys of 32 bytes as base64 or hex',
+    )
+    .optional(),
   GATEHOUSE_ADMIN_EMAIL: z.email().optional(),
   GATEHOUSE_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
@@ -61,6 +70,8 @@ export type Config = Readonly<{
     | { kind: 'postgres'; url: string; poolMax: number };
   redis: { url: string; prefix: string } | undefined;
   masterKey: Buffer | undefined;
+  /** GATEHOUSE_MASTER_KEY_PREVIOUS: earlier master keys the vault may still need to unwrap with. */
+  previousMasterKeys: Buffer[];
   admin: { email: string | undefined; password: string | undefined };
   logLevel: (typeof LOG_LEVELS)[number];
   /** NODE_ENV=production: development-only checks (the transaction guard) are off. */
@@ -144,6 +155,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         },
     redis: e.REDIS_URL ? { url: e.REDIS_URL, prefix: e.GATEHOUSE_REDIS_PREFIX } : undefined,
     masterKey: e.GATEHOUSE_MASTER_KEY ? decodeKey(e.GATEHOUSE_MASTER_KEY) : undefined,
+    previousMasterKeys: (e.GATEHOUSE_MASTER_KEY_PREVIOUS ?? '')
+      .split(',')
+      .map((k) => k.trim())
+      .filter(Boolean)
+      .map(decodeKey),
     admin: { email: e.GATEHOUSE_ADMIN_EMAIL, password: e.GATEHOUSE_ADMIN_PASSWORD },
     logLevel: e.LOG_LEVEL,
     production: e.NODE_ENV === 'production',

@@ -35,6 +35,7 @@ import { createRegistration } from './modules/registration/register.js';
 import { createRegistrationSettings } from './modules/registration/service.js';
 import { createResourceService } from './modules/resources/service.js';
 import { createUserService } from './modules/users/service.js';
+import { createVaultService } from './modules/vault/service.js';
 import { type Clock, systemClock } from './platform/clock.js';
 import { createSecretHasher, deriveKey } from './platform/crypto.js';
 import { createDatabase, type DatabaseOptions } from './platform/db/database.js';
@@ -135,6 +136,16 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
   });
   const delegations = createDelegationService({ db, store, log, clock, audit, agents, orgs });
   const revocations = createRevocationList({ db, store, clock, log });
+  const vault = createVaultService({
+    db,
+    store,
+    clock,
+    log,
+    audit,
+    agents,
+    masterKey,
+    previousMasterKeys: config.previousMasterKeys,
+  });
   const verifier = createAccessTokenVerifier({
     clock,
     issuer: config.issuer,
@@ -250,6 +261,7 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
       bootstrap,
       compliance,
       analytics,
+      vault,
       skills,
       policies,
       authorizer,
@@ -288,6 +300,7 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
       await resources.start();
       await delegations.start();
       await orgs.start();
+      await vault.start();
       await skills.start();
       await policies.start();
       await authorizer.start();

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkEgress, isPrivateAddress } from '../src/modules/vault/egress.js';
+import { checkEgress, type EgressPolicy, isPrivateAddress } from '../src/modules/vault/egress.js';
 import { AppError } from '../src/platform/errors.js';
 import { agentBuilder } from './agents-fixture.js';
 import { client, type Reply } from './client.js';
@@ -595,14 +595,14 @@ describe('egress', () => {
   });
 
   it('checkEgress: hosts, schemes and addresses, with and without a resolved IP', () => {
-    const open = { hosts: [], allow_private: [] };
+    const open: EgressPolicy = { hosts: [], allow_private: [] };
     const listed = {
       hosts: ['api.example.com', '*.example.org', '127.0.0.1'],
       allow_private: ['127.0.0.1', '10.8.0.0/16'],
     };
-    const yes = (p: typeof open, url: string, ip?: string) =>
+    const yes = (p: EgressPolicy, url: string, ip?: string) =>
       expect(checkEgress(p, url, ip).allowed, `${url} ${ip}`).toBe(true);
-    const no = (p: typeof open, url: string, ip?: string) =>
+    const no = (p: EgressPolicy, url: string, ip?: string) =>
       expect(checkEgress(p, url, ip).allowed, `${url} ${ip}`).toBe(false);
     yes(open, 'https://api.example.com/x');
     yes(open, 'https://api.example.com/x', '93.184.216.34');
