@@ -4,6 +4,22 @@ export type { ServerMetadata } from './agent/discovery.js';
 export type { DPoPKeyPair } from './agent/dpop.js';
 export { OAuthError } from './agent/errors.js';
 export type { PrivateKey } from './agent/keys.js';
+export {
+  bodyDigest,
+  type CanonicalCommand,
+  type CommandSigningKey,
+  type CommandToSign,
+  canonicalCommandString,
+  hmacSignature,
+  newNonce,
+  pathWithQueryOf,
+  SIGNATURE_VERSION,
+  type SignatureHeaders,
+  type SigningFetchOptions,
+  type SignOptions,
+  signCommand,
+  signingFetch,
+} from './agent/signing.js';
 export type { AccessToken } from './agent/token-request.js';
 export {
   type AccessTokenClaims,

@@ -29,6 +29,7 @@ import { registerRateLimitRoutes } from './modules/ratelimit/routes.js';
 import { registerClientRegistrationRoute } from './modules/registration/oauth-route.js';
 import { registerRegistrationRoutes } from './modules/registration/routes.js';
 import { registerResourceRoutes } from './modules/resources/routes.js';
+import { registerSigningRoutes } from './modules/signing/routes.js';
 import { registerVaultRoutes } from './modules/vault/routes.js';
 import { createGuards } from './platform/http/auth.js';
 import { createMetrics, registerMetrics } from './platform/http/metrics.js';
@@ -147,6 +148,7 @@ export async function buildApp(runtime: Runtime): Promise<ZApp> {
       registerVaultRoutes(v1, deps);
       registerAuthzRoutes(v1, deps);
       registerRateLimitRoutes(v1, deps);
+      registerSigningRoutes(v1, deps);
     },
     { prefix: '/v1' },
   );

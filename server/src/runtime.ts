@@ -34,6 +34,7 @@ import { createRateLimitService } from './modules/ratelimit/service.js';
 import { createRegistration } from './modules/registration/register.js';
 import { createRegistrationSettings } from './modules/registration/service.js';
 import { createResourceService } from './modules/resources/service.js';
+import { createSigningService } from './modules/signing/service.js';
 import { createUserService } from './modules/users/service.js';
 import { createVaultService } from './modules/vault/service.js';
 import { type Clock, systemClock } from './platform/clock.js';
@@ -145,6 +146,15 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
     agents,
     masterKey,
     previousMasterKeys: config.previousMasterKeys,
+  });
+  const signing = createSigningService({
+    db,
+    store,
+    clock,
+    log,
+    audit,
+    agents,
+    sealKey: deriveKey(masterKey, 'command-signing/v1'),
   });
   const verifier = createAccessTokenVerifier({
     clock,
@@ -266,6 +276,7 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
       policies,
       authorizer,
       rateLimits,
+      signing,
     },
     state,
 
@@ -305,6 +316,7 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
       await policies.start();
       await authorizer.start();
       await rateLimits.start();
+      await signing.start();
       state.ready = true;
       auditShipper?.start();
       scheduleKeyRotation();

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  AgentClient,
   canonicalCommandString,
   hmacSignature,
   bodyDigest as sdkBodyDigest,
@@ -204,13 +205,14 @@ describe('signing keys', () => {
 
     const audit = await t.server.runtime.db.system
       .selectFrom('audit_events')
-      .select(['action', 'actor_id', 'details'])
+      .select(['action', 'actor_id', 'target_type', 'details'])
       .where('target_id', '=', r.body.id)
       .execute();
     expect(audit).toEqual([
       {
         action: 'signing_key.created',
         actor_id: t.adminId,
+        target_type: 'command_signing_key',
         details: { agent_id: agent.id, expires_at: null },
       },
     ]);
@@ -545,6 +547,24 @@ describe('verifying signed calls at POST /v1/signing/check', () => {
       expect(res.status, await res.clone().text()).toBe(200);
       expect(await res.json()).toEqual({ ok: true, key_id: a.key.keyId });
     }
+    // As the SDK README shows: an AgentClient whose fetch signs what goes to Gatehouse.
+    const agent = new AgentClient({
+      issuer: t.server.url,
+      clientId: a.client.clientId,
+      auth: { type: 'client_secret', secret: a.client.secret },
+      now: () => clock.now().getTime(),
+      fetch: signingFetch(a.key, {
+        now: () => clock.now().getTime(),
+        shouldSign: (url) => url.origin === new URL(t.server.url).origin,
+      }),
+    });
+    const viaClient = await agent.fetch(`${t.server.url}${CHECK}`, {
+      method: 'POST',
+      body: '{"hello":"world"}',
+    });
+    expect(viaClient.status).toBe(200);
+    expect(await viaClient.json()).toEqual({ ok: true, key_id: a.key.keyId });
+
     const skipped = signingFetch(a.key, { shouldSign: () => false });
     await setPolicy(a.agentId, { required: 'always' });
     const res = await skipped(`${t.server.url}${CHECK}`, { method: 'POST', headers: auth });

@@ -58,7 +58,7 @@ export function createSigningService(deps: Deps) {
       orgId: ctx.principal.orgId,
       actor: actorOf(ctx.principal),
       action,
-      target: { type: 'signing_key', id: k.id },
+      target: { type: 'command_signing_key', id: k.id },
       meta: ctx.meta,
       details: { agent_id: k.agent_id, ...details },
     });
