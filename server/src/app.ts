@@ -5,16 +5,17 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDe
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { registerAgentRoutes } from './modules/agents/routes.js';
 import { registerAgentVersionRoutes } from './modules/agents/versions-routes.js';
-import { registerAuthzRoutes } from './modules/authz/routes.js';
 import { registerAnalyticsRoutes } from './modules/analytics/routes.js';
 import { registerAuditKeysWellKnown, registerCheckpointRoutes } from './modules/audit/checkpoint-routes.js';
 import { registerAuditExportRoutes } from './modules/audit/export-routes.js';
 import { registerAuditRoutes } from './modules/audit/routes.js';
 import { registerAuthRoutes } from './modules/auth/routes.js';
+import { registerAuthzRoutes } from './modules/authz/routes.js';
 import { registerComplianceRoutes } from './modules/compliance/routes.js';
 import { registerConsole } from './modules/console/routes.js';
 import { registerCredentialRoutes } from './modules/credentials/routes.js';
 import { registerDelegationRoutes } from './modules/delegations/routes.js';
+import { registerGatewayRoutes } from './modules/gateway/routes.js';
 import { registerHealthRoutes } from './modules/health/routes.js';
 import { registerInvitationRoutes } from './modules/invitations/routes.js';
 import { registerJwksRoute, registerKeyRoutes } from './modules/keys/routes.js';
@@ -145,12 +146,21 @@ export async function buildApp(runtime: Runtime): Promise<ZApp> {
       registerAuditExportRoutes(v1, deps);
       registerComplianceRoutes(v1, deps);
       registerAnalyticsRoutes(v1, deps);
-      registerVaultRoutes(v1, deps);
       registerAuthzRoutes(v1, deps);
+      registerVaultRoutes(v1, deps);
       registerRateLimitRoutes(v1, deps);
       registerSigningRoutes(v1, deps);
     },
     { prefix: '/v1' },
+  );
+  await app.register(
+    (instance) =>
+      registerGatewayRoutes(instance, {
+        ...deps,
+        forwarder: runtime.services.forwarder,
+        maxSignedBodyBytes: config.gateway.maxSignedBodyBytes,
+      }),
+    { prefix: '/v1/gateway' },
   );
   await registerConsole(app);
   return app;

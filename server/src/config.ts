@@ -51,6 +51,9 @@ const envSchema = z.object({
   GATEHOUSE_DPOP_REQUIRE_NONCE: z.enum(['true', 'false']).default('false'),
   GATEHOUSE_AUDIT_CHECKPOINT_INTERVAL_SECONDS: int(0, 30 * 24 * 3600).default(3600),
   GATEHOUSE_AUTHZ_CACHE_SECONDS: int(0, 3600).default(5),
+  GATEHOUSE_GATEWAY_CONNECT_TIMEOUT_MS: int(100, 120_000).default(5_000),
+  GATEHOUSE_GATEWAY_TIMEOUT_MS: int(100, 3_600_000).default(30_000),
+  GATEHOUSE_GATEWAY_MAX_SIGNED_BODY_BYTES: int(0, 1024 ** 3).default(10 * 1024 ** 2),
   GATEHOUSE_CREDENTIAL_MAX_AGE_DAYS: int(1, 3650).default(90),
   GATEHOUSE_CREDENTIAL_MAX_IDLE_DAYS: int(1, 3650).default(90),
   GATEHOUSE_TOKEN_TTL_POLICY_SECONDS: int(60, 86400).default(3600),
@@ -91,6 +94,7 @@ export type Config = Readonly<{
   auditCheckpointIntervalSeconds: number;
   /** How long an authorization decision is reused for the same token, action and resource; 0: never. */
   authzCacheSeconds: number;
+  gateway: { connectTimeoutMs: number; totalTimeoutMs: number; maxSignedBodyBytes: number };
   /** Whether each client_credentials issuance is recorded (token.issued); refusals and exchanges always are. */
   auditTokenIssuance: boolean;
   /** Requests per minute an agent token may make when neither its org nor the agent set a limit. */
@@ -186,6 +190,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dpop: { requireNonce: e.GATEHOUSE_DPOP_REQUIRE_NONCE === 'true' },
     auditCheckpointIntervalSeconds: e.GATEHOUSE_AUDIT_CHECKPOINT_INTERVAL_SECONDS,
     authzCacheSeconds: e.GATEHOUSE_AUTHZ_CACHE_SECONDS,
+    gateway: {
+      connectTimeoutMs: e.GATEHOUSE_GATEWAY_CONNECT_TIMEOUT_MS,
+      totalTimeoutMs: e.GATEHOUSE_GATEWAY_TIMEOUT_MS,
+      maxSignedBodyBytes: e.GATEHOUSE_GATEWAY_MAX_SIGNED_BODY_BYTES,
+    },
     compliance: {
       credentialMaxAgeDays: e.GATEHOUSE_CREDENTIAL_MAX_AGE_DAYS,
       credentialMaxIdleDays: e.GATEHOUSE_CREDENTIAL_MAX_IDLE_DAYS,

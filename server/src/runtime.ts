@@ -21,6 +21,7 @@ import { createBootstrap } from './modules/bootstrap/service.js';
 import { createComplianceService } from './modules/compliance/service.js';
 import { createCredentialService } from './modules/credentials/service.js';
 import { createDelegationService } from './modules/delegations/service.js';
+import { createForwarder } from './modules/gateway/forward.js';
 import { createInvitationService } from './modules/invitations/service.js';
 import { createKeyService } from './modules/keys/service.js';
 import { createAccessTokenVerifier } from './modules/oauth/access-tokens.js';
@@ -199,6 +200,7 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
     },
   });
   const analytics = createAnalyticsService({ db, clock });
+  const forwarder = createForwarder(config.gateway);
   // Skills and policies drop the decisions they may change, on every node.
   const authzChanged = (orgId: string) => authorizer.changed(orgId);
   const skills = createSkillService({ db, store, log, clock, audit, agents, onChange: authzChanged });
@@ -271,10 +273,11 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
       bootstrap,
       compliance,
       analytics,
-      vault,
       skills,
       policies,
       authorizer,
+      forwarder,
+      vault,
       rateLimits,
       signing,
     },
@@ -311,10 +314,10 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
       await resources.start();
       await delegations.start();
       await orgs.start();
-      await vault.start();
       await skills.start();
       await policies.start();
       await authorizer.start();
+      await vault.start();
       await rateLimits.start();
       await signing.start();
       state.ready = true;
@@ -333,7 +336,7 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
       state.ready = false;
       // Issuance records still waiting for their commit get it before the database goes.
       await auditCommits.drain();
-      await Promise.allSettled([db.close(), store.close()]);
+      await Promise.allSettled([db.close(), store.close(), forwarder.close()]);
     },
   };
 }

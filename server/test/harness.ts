@@ -88,7 +88,13 @@ export interface TestServer {
  * REDIS_URL is set), ready to serve.
  */
 export async function startTestServer(
-  options: { env?: Record<string, string>; clock?: Clock; admin?: boolean } = {},
+  options: {
+    env?: Record<string, string>;
+    clock?: Clock;
+    admin?: boolean;
+    /** Collects every log line (at debug level), for tests that search the logs. */
+    logLines?: string[];
+  } = {},
 ): Promise<TestServer> {
   const db = await freshDatabase();
   const port = await freePort();
@@ -114,7 +120,11 @@ export async function startTestServer(
   const config = loadConfig(env);
   const printed: string[] = [];
   const boot = async (pgliteDump: Uint8Array | undefined) => {
-    const started = await startServer(config, pino({ level: config.logLevel }), {
+    const { logLines } = options;
+    const log = logLines
+      ? pino({ level: 'debug' }, { write: (line: string) => void logLines.push(line) })
+      : pino({ level: config.logLevel });
+    const started = await startServer(config, log, {
       ...(pgliteDump ? { pgliteDump } : {}),
       ...(options.clock ? { clock: options.clock } : {}),
       print: (text) => printed.push(text),

@@ -185,6 +185,23 @@ export function createGuards({ auth, verifier, dpop, issuer, onAgent }: GuardDep
       };
     },
 
+    /**
+     * preHandler: an agent's access token, whatever its scopes, for what only agents call (the
+     * gateway); sessions of people are refused.
+     */
+    agent() {
+      return async (request: FastifyRequest, reply: FastifyReply) => {
+        const presented = accessTokenOf(request);
+        if (!presented) {
+          reply.header('www-authenticate', 'Bearer');
+          throw unauthorized('unauthenticated', 'An agent access token is required');
+        }
+        const principal = await agentPrincipal(request, reply, presented);
+        if (onAgent) await onAgent(request, reply, principal);
+        request.principal = principal;
+      };
+    },
+
     /** preHandler: a live session whose role in its org is at least `min`. */
     user(min: Role = 'viewer') {
       return async (request: FastifyRequest) => {
