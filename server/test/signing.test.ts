@@ -526,6 +526,19 @@ describe('verifying signed calls at POST /v1/signing/check', () => {
     );
   });
 
+  it('is in the OpenAPI document with the key and policy routes', async () => {
+    const doc = (await t.api.get('/openapi.json')).body;
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/v1/signing/check',
+        '/v1/agents/{id}/signing-keys',
+        '/v1/agents/{id}/signing-keys/{kid}/rotate',
+        '/v1/agents/{id}/signing-keys/{kid}',
+        '/v1/agents/{id}/signing-policy',
+      ]),
+    );
+  });
+
   it('only agents call it', async () => {
     const unauth = await t.api.call('POST', CHECK);
     expect(unauth.status).toBe(401);
