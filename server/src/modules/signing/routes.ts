@@ -3,8 +3,6 @@ import type { RouteDeps, ZApp } from '../../app.js';
 import { actorOf } from '../../platform/context.js';
 import { actorCtxOf, sessionSecurity } from '../../platform/http/auth.js';
 import { pageOf, pageQuery } from '../../platform/pagination.js';
-import { agentRateLimitHook } from '../ratelimit/hook.js';
-import { agentGuard } from './agent-guard.js';
 import {
   agentParams,
   checkSchema,
@@ -27,7 +25,7 @@ const security = sessionSecurity;
  * appears only in the answers to create and rotate) and whether its calls must be signed; and
  * /v1/signing/check, where an agent tests a signed call.
  */
-export function registerSigningRoutes(app: ZApp, { services, guards, config }: RouteDeps) {
+export function registerSigningRoutes(app: ZApp, { services, guards }: RouteDeps) {
   const { signing } = services;
   const write = guards.actor('manager', 'gatehouse:credentials.write');
   const read = guards.actor('viewer', 'gatehouse:agents.read');
@@ -149,12 +147,7 @@ export function registerSigningRoutes(app: ZApp, { services, guards, config }: R
     raw.post(
       '/signing/check',
       {
-        preHandler: agentGuard({
-          verifier: services.verifier,
-          dpop: services.dpop,
-          issuer: config.issuer,
-          onAgent: agentRateLimitHook(services.rateLimits),
-        }),
+        preHandler: guards.agent(),
         schema: {
           tags,
           summary: 'Check a signed call: verifies the signature for the action signing.check',
@@ -167,7 +160,7 @@ export function registerSigningRoutes(app: ZApp, { services, guards, config }: R
       },
       async (request) => {
         const principal = request.principal;
-        if (principal?.type !== 'agent') throw new Error('agentGuard sets an agent principal');
+        if (principal?.type !== 'agent') throw new Error('guards.agent sets an agent principal');
         const verified = await signing.verifyCommand({
           orgId: principal.orgId,
           // For a delegated token, the agent making the call signs it: the actor.
