@@ -19,7 +19,9 @@ export type IdPrefix =
   | 'res'
   | 'akey'
   | 'ckp'
-  | 'prn';
+  | 'prn'
+  | 'int'
+  | 'csk';
 
 // Random bytes drawn 4 KiB at a time: one syscall per 256 ids instead of one per id.
 let pool = Buffer.alloc(0);

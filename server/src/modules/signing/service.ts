@@ -4,7 +4,7 @@ import { type Ctx as AnyCtx, actorOf, type Principal, userIdOf } from '../../pla
 import { randomSecret, seal } from '../../platform/crypto.js';
 import type { Db, Trx } from '../../platform/db/database.js';
 import { notFound } from '../../platform/errors.js';
-import { type IdPrefix, newId } from '../../platform/ids.js';
+import { newId } from '../../platform/ids.js';
 import { decodeCursor, toPage } from '../../platform/pagination.js';
 import type { EphemeralStore } from '../../platform/store/store.js';
 import type { AgentService } from '../agents/service.js';
@@ -25,10 +25,6 @@ import { createCommandVerifier, keyCacheKey, policyCacheKey, policyOfRow } from 
 type Ctx = AnyCtx<Principal>;
 
 export type { CommandRequest, VerifiedCommand } from './verify.js';
-
-// `csk_` ids: the platform's id list does not name this kind yet, and newId works for any
-// three-letter prefix; the migration's check constraint pins the shape.
-const KEY_PREFIX = 'csk' as IdPrefix;
 
 /** A signing secret: 256 random bits, base64url; the prefix lets secret scanners recognise a leak. */
 export const newSigningSecret = () => randomSecret('ghsig_');
@@ -79,7 +75,7 @@ export function createSigningService(deps: Deps) {
 
   /** A new key row with its sealed secret; the id is made first because the seal is bound to it. */
   async function insertKey(trx: Trx, ctx: Ctx, agentId: string, now: Date, expiresAt: Date | null) {
-    const id = newId(KEY_PREFIX, now.getTime());
+    const id = newId('csk', now.getTime());
     const secret = newSigningSecret();
     const key = await repo.insertKey(trx, {
       id,

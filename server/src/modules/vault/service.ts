@@ -3,7 +3,7 @@ import type { Clock } from '../../platform/clock.js';
 import { type Ctx as AnyCtx, actorOf, type Principal, userIdOf } from '../../platform/context.js';
 import type { Db, Trx } from '../../platform/db/database.js';
 import { notFound } from '../../platform/errors.js';
-import { type IdPrefix, newId } from '../../platform/ids.js';
+import { newId } from '../../platform/ids.js';
 import { decodeCursor, toPage } from '../../platform/pagination.js';
 import type { EphemeralStore } from '../../platform/store/store.js';
 import type { AgentService } from '../agents/service.js';
@@ -38,8 +38,6 @@ interface Deps {
 }
 
 const UNIQUE_VIOLATION = '23505';
-// Not in platform/ids.ts's list yet (a shared file); the id format is the same.
-const INTEGRATION_PREFIX = 'int' as IdPrefix;
 
 const sameMeta = (a: AuthMeta, b: AuthMeta) =>
   JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(b).sort());
@@ -128,7 +126,7 @@ export function createVaultService(deps: Deps) {
         if (await repo.idByName(trx, orgId, input.name)) throw errors.nameTaken(input.name);
         const row = await repo
           .insert(trx, {
-            id: newId(INTEGRATION_PREFIX, now.getTime()),
+            id: newId('int', now.getTime()),
             org_id: orgId,
             name: input.name,
             display_name: input.display_name ?? input.name,

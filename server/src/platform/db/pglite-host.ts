@@ -16,7 +16,7 @@ export function openPglite(spec: PgliteSpec): PGlite {
     mkdirSync(dir, { recursive: true });
     return new PGlite(dir);
   }
-  return spec.load ? new PGlite({ loadDataDir: new Blob([spec.load]) }) : new PGlite();
+  return spec.load ? new PGlite({ loadDataDir: new Blob([new Uint8Array(spec.load)]) }) : new PGlite();
 }
 
 /** A FIFO lock: PGlite has one session. */
