@@ -24,6 +24,7 @@ import {
   type ApiServer,
   apiCall,
   BENCH_ADMIN,
+  BENCH_POLICIES,
   type BenchRequest,
   benchAgent,
   buildServer,
@@ -53,33 +54,6 @@ const TARGETS = { cachedPerSecond: 100_000, uncachedPerSecond: 10_000, checkReqP
 /** Concurrent callers of `authorize` in the bench process (it is mostly synchronous work). */
 const IN_PROCESS_CALLERS = 16;
 const RATE_LIMIT_MAX = '1000000';
-
-/**
- * A policy set that makes Cedar work: permits by action and resource name for tagged agents,
- * forbids on the network (context ip), on tags of agent and resource, delegation depth and method.
- */
-export const BENCH_POLICIES = `@id("ops-call-known-integrations")
-permit (principal, action == Action::"integration.call", resource is Integration)
-  when { principal.tags.contains("ops") && resource has name && ["github", "slack", "bench-upstream"].contains(resource.name) };
-
-@id("everyone-reads-integrations")
-permit (principal, action == Action::"integration.read", resource is Integration);
-
-@id("office-networks-only")
-forbid (principal, action, resource)
-  when { context has ip && !(context.ip.isInRange(ip("10.0.0.0/8")) || context.ip.isInRange(ip("127.0.0.0/8"))) };
-
-@id("no-interns-on-prod")
-forbid (principal, action, resource is Integration)
-  when { principal.tags.contains("intern") && resource has tags && resource.tags.contains("prod") };
-
-@id("no-deep-delegation")
-forbid (principal, action, resource) when { context.delegation_depth > 1 };
-
-@id("trusted-deletes")
-forbid (principal, action == Action::"integration.call", resource)
-  when { context has method && context.method == "DELETE" && principal.trust_score < 70 };
-`;
 
 /** The decision every variant asks for (allowed by "ops-call-known-integrations"). */
 const RESOURCE: AuthzResource = { type: 'Integration', id: 'int_github', name: 'github' };
@@ -444,7 +418,7 @@ Recorded by \`npm run bench:authz\` (bench/authz.ts) on ${new Date().toISOString
 - Machine: ${machine()}; 1-minute load average ${loadBefore} at the start, ${loadAfter} at the end (the machine is shared)
 - Code: ${revision}, server built from the working tree just before the run${process.env.BENCH_NOTE ? `\n- Note: ${process.env.BENCH_NOTE}` : ''}
 - Versions: PostgreSQL ${await postgresVersion()}, Redis ${await redisVersion()}, @cedar-policy/cedar-wasm ${packageVersion('@cedar-policy/cedar-wasm')}, fastify ${packageVersion('fastify')}, autocannon ${packageVersion('autocannon')}
-- Policies: six (two permits, four forbids) with conditions on the agent's tags and trust score, the resource's name and tags, the context's ip (\`isInRange\`), method and delegation depth (\`BENCH_POLICIES\` in bench/authz.ts); the agent holds three skills and two tags. Every measured decision is allowed by \`ops-call-known-integrations\` unless it says denied.
+- Policies: six (two permits, four forbids) with conditions on the agent's tags and trust score, the resource's name and tags, the context's ip (\`isInRange\`), method and delegation depth (\`BENCH_POLICIES\` in bench/lib.ts); the agent holds three skills and two tags. Every measured decision is allowed by \`ops-call-known-integrations\` unless it says denied.
 - In process: the runtime built as \`gatehouse start\` builds it (\`createRuntime\`, NODE_ENV=production, migrated and bootstrapped; PGlite in memory, or a fresh PostgreSQL database and Redis key prefix), ${IN_PROCESS_CALLERS} concurrent callers of \`authorize\` for ${seconds} s per figure, ${rounds} interleaved rounds (a ${warmupSeconds} s warm-up before the first). "Cache off" is \`createAuthorizer\` with \`cacheTtlMs: 0\` (what \`GATEHOUSE_AUTHZ_CACHE_SECONDS=0\` builds): each decision reads the agent, its skills and attributes and the policy set from their node-coherent caches (the database only on a change) and runs Cedar. "A new resource each time" is the cached authorizer missing on every call (key, evaluation, insert, eviction at 50,000 entries). Denials are each appended to the audit log (group commit) before the call returns.
 - Over HTTP: two \`gatehouse start\` servers (embedded with a fresh data dir; PostgreSQL + Redis), NODE_ENV=production, default LOG_LEVEL=info (one line per request) to /dev/null, the decision cache at its default (5 s), and \`GATEHOUSE_RATE_LIMIT_AGENT_RPM=${RATE_LIMIT_MAX}\` (its maximum: the checker's agent token counts against the per-agent limit, 600 rpm by default). autocannon in the bench process on 127.0.0.1, keep-alive, ${connections} connections, ${rounds} interleaved rounds of ${seconds} s. Each request is the checker agent's token (\`gatehouse:authz.check\`) asking the same question, so decisions come from the cache after the first; the token form also verifies the subject's token (signature, expiry, revocation, live agent and credential) on every request.
 

@@ -171,6 +171,33 @@ export function recordSection(name: string, label: string, section: string) {
 
 // ---- a Gatehouse under test driven over its API, and the run's particulars (authz, gateway) ----
 
+/**
+ * A policy set that makes Cedar work: permits by action and resource name for tagged agents,
+ * forbids on the network (context ip), on tags of agent and resource, delegation depth and method.
+ */
+export const BENCH_POLICIES = `@id("ops-call-known-integrations")
+permit (principal, action == Action::"integration.call", resource is Integration)
+  when { principal.tags.contains("ops") && resource has name && ["github", "slack", "bench-upstream"].contains(resource.name) };
+
+@id("everyone-reads-integrations")
+permit (principal, action == Action::"integration.read", resource is Integration);
+
+@id("office-networks-only")
+forbid (principal, action, resource)
+  when { context has ip && !(context.ip.isInRange(ip("10.0.0.0/8")) || context.ip.isInRange(ip("127.0.0.0/8"))) };
+
+@id("no-interns-on-prod")
+forbid (principal, action, resource is Integration)
+  when { principal.tags.contains("intern") && resource has tags && resource.tags.contains("prod") };
+
+@id("no-deep-delegation")
+forbid (principal, action, resource) when { context.delegation_depth > 1 };
+
+@id("trusted-deletes")
+forbid (principal, action == Action::"integration.call", resource)
+  when { context has method && context.method == "DELETE" && principal.trust_score < 70 };
+`;
+
 export const BENCH_ADMIN = { email: 'bench@gatehouse.local', password: 'bench-password-0123456789' };
 
 /** A JSON call to the API; throws on any status ≥ 300 with the answer, so set-up steps fail loudly. */
