@@ -5,7 +5,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { client } from '../../server/test/client.js';
 import { startTestServer, type TestServer } from '../../server/test/harness.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -96,4 +97,50 @@ export function useConsoleHarness(): ConsoleHarness {
     },
     pageErrors,
   };
+}
+
+/** What a role below a page's must not see or do: the pages it opens, and the API calls refused to it. */
+export interface RefusalCheck {
+  /** A new member of the org is invited with this address and role, and signs in. */
+  email: string;
+  /** Default: manager, the role just below admin. */
+  role?: 'manager' | 'member' | 'viewer';
+  /** The sidebar entry the role must not have. */
+  link: string;
+  /** Each console path (under /console) shows its forbidden state, and none of the `absent` test ids. */
+  pages: ReadonlyArray<{ path: string; forbidden: string; absent?: readonly string[] }>;
+  /** API calls the server refuses with 403 to the member's own session. */
+  api: ReadonlyArray<{ method?: string; path: string; body?: unknown }>;
+}
+
+/**
+ * Checks that a page is not for `check.role`: no sidebar entry, a forbidden state on each page and no
+ * controls, and the server refuses the API too. Returns the member's page, left on the last path, for
+ * checks of its own.
+ */
+export async function expectRefused(
+  harness: ConsoleHarness,
+  adminToken: string,
+  check: RefusalCheck,
+): Promise<{ page: Page; token: string }> {
+  const { server } = harness;
+  const http = client(server);
+  const member = await http.addMember(adminToken, check.email, check.role ?? 'manager');
+  const page = await harness.newPage();
+  await harness.signIn(page, check.email, member.password);
+  await page.getByTestId('overview-org-name').waitFor();
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  await nav.getByRole('link', { name: 'Agents' }).waitFor();
+  expect(await nav.getByRole('link', { name: check.link, exact: true }).count()).toBe(0);
+  for (const { path, forbidden, absent = [] } of check.pages) {
+    await page.goto(`${server.url}/console${path}`);
+    await page.getByTestId(forbidden).waitFor();
+    for (const testId of absent) expect(await page.getByTestId(testId).count(), testId).toBe(0);
+  }
+  for (const { method = 'GET', path, body } of check.api) {
+    const r = await http.call(method, path, { token: member.token, ...(body === undefined ? {} : { body }) });
+    expect(r.status, `${method} ${path}`).toBe(403);
+  }
+  expect(harness.pageErrors).toEqual([]);
+  return { page, token: member.token };
 }

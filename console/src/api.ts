@@ -19,9 +19,28 @@ import type {
 } from '@gatehouse/sdk';
 import type { Activity, Denials, Interval, Range, TokensOverTime } from './analytics/types';
 import type { AuditEvent, AuditFilters, Checkpoint, VerifyReport } from './audit/types';
+import type {
+  AgentAttributes,
+  Catalogue,
+  CurrentPolicies,
+  Decision,
+  GrantSkillInput,
+  Holder,
+  PolicyVersion,
+  SimulateInput,
+  Skill,
+} from './authz/types';
 import type { ComplianceReport } from './compliance/types';
 import type { CreateCredentialInput, Credential, IssuedCredential } from './credentials/types';
 import type { CreateDelegationInput, Delegation, DelegationStatus } from './delegations/types';
+import type {
+  Egress,
+  EgressInput,
+  Integration,
+  IntegrationGrant,
+  IntegrationInput,
+  IntegrationPatch,
+} from './integrations/types';
 import type { KeyAlgorithm, SigningKey } from './keys/types';
 import type {
   AccessToken,
@@ -54,6 +73,9 @@ export type {
 export interface FieldError {
   field: string;
   message: string;
+  /** Where in a submitted text the problem is (1-based), for errors about code such as a policy set. */
+  line?: number;
+  column?: number;
 }
 
 /** An RFC 9457 problem returned by the API (or synthesized for network failures). */
@@ -129,7 +151,16 @@ function parseFieldErrors(v: unknown): FieldError[] {
     if (typeof e !== 'object' || e === null) return [];
     const field = str((e as Record<string, unknown>).field);
     const message = str((e as Record<string, unknown>).message);
-    return field && message ? [{ field, message }] : [];
+    if (!field || !message) return [];
+    const { line, column } = e as Record<string, unknown>;
+    return [
+      {
+        field,
+        message,
+        ...(typeof line === 'number' ? { line } : {}),
+        ...(typeof column === 'number' ? { column } : {}),
+      },
+    ];
   });
 }
 
@@ -300,6 +331,43 @@ export const api = {
   activityAnalytics: (range: Range) =>
     request<Activity>('GET', `/v1/analytics/activity${query({ ...range })}`),
   denialAnalytics: (range: Range) => request<Denials>('GET', `/v1/analytics/denials${query({ ...range })}`),
+
+  getCapabilities: () => request<Catalogue>('GET', '/v1/capabilities'),
+  listCapabilityHolders: (capability: string) =>
+    request<{ items: Holder[] }>('GET', `/v1/capabilities/${enc(capability)}/agents`),
+  bestAgent: (capability: string) => request<Holder>('GET', `/v1/capabilities/${enc(capability)}/best-agent`),
+  listSkills: (agentId: string) => request<{ items: Skill[] }>('GET', `/v1/agents/${enc(agentId)}/skills`),
+  grantSkill: (agentId: string, input: GrantSkillInput) =>
+    request<Skill>('POST', `/v1/agents/${enc(agentId)}/skills`, input),
+  revokeSkill: (agentId: string, capability: string) =>
+    request<void>('DELETE', `/v1/agents/${enc(agentId)}/skills/${enc(capability)}`),
+  getAttributes: (agentId: string) =>
+    request<AgentAttributes>('GET', `/v1/agents/${enc(agentId)}/attributes`),
+  setAttributes: (agentId: string, input: AgentAttributes) =>
+    request<AgentAttributes>('PUT', `/v1/agents/${enc(agentId)}/attributes`, input),
+
+  getPolicies: () => request<CurrentPolicies>('GET', '/v1/authz/policies'),
+  savePolicies: (text: string, note?: string) =>
+    request<PolicyVersion>('PUT', '/v1/authz/policies', note ? { text, note } : { text }),
+  listPolicyVersions: () => request<{ items: PolicyVersion[] }>('GET', '/v1/authz/policies/versions'),
+  getPolicySchema: () => request<{ schema: string }>('GET', '/v1/authz/schema'),
+  simulate: (input: SimulateInput) => request<Decision>('POST', '/v1/authz/simulate', input),
+
+  listIntegrations: (cursor?: string | null, limit = 50) =>
+    request<Page<Integration>>('GET', `/v1/integrations${query({ limit, cursor })}`),
+  getIntegration: (id: string) => request<Integration>('GET', `/v1/integrations/${enc(id)}`),
+  createIntegration: (input: IntegrationInput) => request<Integration>('POST', '/v1/integrations', input),
+  updateIntegration: (id: string, input: IntegrationPatch) =>
+    request<Integration>('PATCH', `/v1/integrations/${enc(id)}`, input),
+  deleteIntegration: (id: string) => request<void>('DELETE', `/v1/integrations/${enc(id)}`),
+  listIntegrationGrants: (id: string, cursor?: string | null, limit = 100) =>
+    request<Page<IntegrationGrant>>('GET', `/v1/integrations/${enc(id)}/grants${query({ limit, cursor })}`),
+  grantIntegration: (id: string, agentId: string) =>
+    request<IntegrationGrant>('PUT', `/v1/integrations/${enc(id)}/grants/${enc(agentId)}`),
+  revokeIntegrationGrant: (id: string, agentId: string) =>
+    request<void>('DELETE', `/v1/integrations/${enc(id)}/grants/${enc(agentId)}`),
+  getEgress: () => request<Egress>('GET', '/v1/egress'),
+  putEgress: (input: EgressInput) => request<Egress>('PUT', '/v1/egress', input),
 };
 
 /** Where the browser itself fetches the compliance report as a file: same-origin, so the cookie goes along. */

@@ -1,12 +1,15 @@
 // The console's pages. The router and the sidebar both read this list, so adding a page is one entry here.
 import type { ComponentType, ReactNode, SVGProps } from 'react';
 import type { Role } from './api';
+import { BadgeIcon } from './authz/icons';
 import { AccountPage } from './pages/AccountPage';
 import { AgentDetailPage } from './pages/AgentDetailPage';
+import { AgentSkillsPage } from './pages/AgentSkillsPage';
 import { AgentsPage } from './pages/AgentsPage';
 import { AnalyticsPage } from './pages/AnalyticsPage';
 import { AuditCheckpointsPage } from './pages/AuditCheckpointsPage';
 import { AuditLogPage } from './pages/AuditLogPage';
+import { CapabilitiesPage } from './pages/CapabilitiesPage';
 import { CompliancePage } from './pages/CompliancePage';
 import { DelegationsPage } from './pages/DelegationsPage';
 import { HomePage } from './pages/HomePage';
@@ -45,7 +48,17 @@ export const NAV_ITEMS: readonly NavItem[] = [
     label: 'Agents',
     icon: BotIcon,
     element: <AgentsPage />,
-    subpages: [{ path: ':id', element: <AgentDetailPage /> }],
+    subpages: [
+      { path: ':id', element: <AgentDetailPage /> },
+      { path: ':id/skills', element: <AgentSkillsPage /> },
+    ],
+  },
+  {
+    path: '/capabilities',
+    label: 'Capabilities',
+    icon: BadgeIcon,
+    element: <CapabilitiesPage />,
+    minRole: 'manager',
   },
   {
     path: '/delegations',
