@@ -1,7 +1,7 @@
 // The console's pages. The router and the sidebar both read this list, so adding a page is one entry here.
 import type { ComponentType, ReactNode, SVGProps } from 'react';
 import type { Role } from './api';
-import { BadgeIcon } from './authz/icons';
+import { BadgeIcon, PolicyIcon } from './authz/icons';
 import { AccountPage } from './pages/AccountPage';
 import { AgentDetailPage } from './pages/AgentDetailPage';
 import { AgentSkillsPage } from './pages/AgentSkillsPage';
@@ -13,6 +13,7 @@ import { CapabilitiesPage } from './pages/CapabilitiesPage';
 import { CompliancePage } from './pages/CompliancePage';
 import { DelegationsPage } from './pages/DelegationsPage';
 import { HomePage } from './pages/HomePage';
+import { PoliciesPage } from './pages/PoliciesPage';
 import { RegistrationPage } from './pages/RegistrationPage';
 import { SigningKeysPage } from './pages/SigningKeysPage';
 import { UsersPage } from './pages/UsersPage';
@@ -60,6 +61,7 @@ export const NAV_ITEMS: readonly NavItem[] = [
     element: <CapabilitiesPage />,
     minRole: 'manager',
   },
+  { path: '/policies', label: 'Policies', icon: PolicyIcon, element: <PoliciesPage />, minRole: 'manager' },
   {
     path: '/delegations',
     label: 'Delegations',
