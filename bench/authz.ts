@@ -194,27 +194,47 @@ async function openStore(name: string, env: Record<string, string>): Promise<Sto
   }
 }
 
-/** Decisions/s: IN_PROCESS_CALLERS loops calling `decide` until the deadline. */
-async function rate(decide: () => Promise<unknown>, secs: number): Promise<number> {
+/**
+ * Decisions/s: IN_PROCESS_CALLERS loops calling `decide` until the deadline. A decision that
+ * throws (say, a database it had to reach timed out) is counted apart and does not stop the run.
+ */
+async function rate(
+  decide: () => Promise<unknown>,
+  secs: number,
+): Promise<{ perSecond: number; errors: number; firstError?: string }> {
   let count = 0;
+  let errors = 0;
+  let firstError: string | undefined;
   const deadline = performance.now() + secs * 1000;
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: IN_PROCESS_CALLERS }, async () => {
       while (performance.now() < deadline) {
         // 64 at a time between clock reads: reading the clock costs about what a cache hit does.
-        for (let i = 0; i < 64; i++) await decide();
-        count += 64;
+        for (let i = 0; i < 64; i++) {
+          try {
+            await decide();
+            count++;
+          } catch (err) {
+            errors++;
+            firstError ??= (err as Error).message;
+          }
+        }
       }
     }),
   );
-  return count / ((performance.now() - t0) / 1000);
+  return {
+    perSecond: count / ((performance.now() - t0) / 1000),
+    errors,
+    ...(firstError ? { firstError } : {}),
+  };
 }
 
 interface InProcessRow {
   store: string;
   variant: Variant;
   perRound: number[];
+  errors: number;
 }
 
 async function inProcess(log: (s: string) => void): Promise<InProcessRow[]> {
@@ -224,15 +244,18 @@ async function inProcess(log: (s: string) => void): Promise<InProcessRow[]> {
       stores.push(await openStore('PGlite (in process)', { GATEHOUSE_DATA_DIR: 'memory' }));
       stores.push(await openStore('PostgreSQL + Redis', postgresRedisEnv(url)));
       const rows: InProcessRow[] = stores.flatMap((s) =>
-        s.variants.map((variant) => ({ store: s.name, variant, perRound: [] })),
+        s.variants.map((variant) => ({ store: s.name, variant, perRound: [], errors: 0 })),
       );
       for (let round = 0; round < rounds; round++) {
         log(`in-process decisions, round ${round + 1} of ${rounds}`);
         for (const row of rows) {
           if (round === 0) await rate(row.variant.decide, warmupSeconds);
           const r = await rate(row.variant.decide, seconds);
-          row.perRound.push(r);
-          log(`  ${row.store}, ${row.variant.name}: ${fmt(r)} decisions/s`);
+          row.perRound.push(r.perSecond);
+          row.errors += r.errors;
+          log(
+            `  ${row.store}, ${row.variant.name}: ${fmt(r.perSecond)} decisions/s${r.errors ? `, ${r.errors} failed (${r.firstError})` : ''}`,
+          );
         }
       }
       return rows;
@@ -345,12 +368,13 @@ async function overHttp(log: (s: string) => void) {
 
 function tables(decisions: InProcessRow[], http: Awaited<ReturnType<typeof overHttp>>) {
   const inProcessTable = table(
-    ['store', 'decision', 'decisions/s (median)', 'per round'],
+    ['store', 'decision', 'decisions/s (median)', 'per round', 'failed'],
     decisions.map((r) => [
       r.store,
       r.variant.name,
       fmt(median(r.perRound)),
       r.perRound.map((x) => fmt(x)).join(' / '),
+      String(r.errors),
     ]),
   );
   const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
@@ -380,6 +404,10 @@ function tables(decisions: InProcessRow[], http: Awaited<ReturnType<typeof overH
         return [
           [`${r.store}, ${r.variant.name}`, `≥ ${fmt(want)} decisions/s`, fmt(got), check(got >= want)],
         ];
+      }),
+      ...[...new Set(decisions.map((r) => r.store))].map((store) => {
+        const failed = sum(decisions.filter((r) => r.store === store).map((r) => r.errors));
+        return [`${store}, every variant`, 'no decision fails', String(failed), check(failed === 0)];
       }),
       ...summary.flatMap((s) => [
         [
@@ -419,7 +447,7 @@ Recorded by \`npm run bench:authz\` (bench/authz.ts) on ${new Date().toISOString
 - Code: ${revision}, server built from the working tree just before the run${process.env.BENCH_NOTE ? `\n- Note: ${process.env.BENCH_NOTE}` : ''}
 - Versions: PostgreSQL ${await postgresVersion()}, Redis ${await redisVersion()}, @cedar-policy/cedar-wasm ${packageVersion('@cedar-policy/cedar-wasm')}, fastify ${packageVersion('fastify')}, autocannon ${packageVersion('autocannon')}
 - Policies: six (two permits, four forbids) with conditions on the agent's tags and trust score, the resource's name and tags, the context's ip (\`isInRange\`), method and delegation depth (\`BENCH_POLICIES\` in bench/lib.ts); in process the agent holds three skills and two tags (over HTTP, one skill and one tag). Every measured decision is allowed by \`ops-call-known-integrations\` unless it says denied.
-- In process: the runtime built as \`gatehouse start\` builds it (\`createRuntime\`, NODE_ENV=production, migrated and bootstrapped; PGlite in memory, or a fresh PostgreSQL database and Redis key prefix), ${IN_PROCESS_CALLERS} concurrent callers of \`authorize\` for ${seconds} s per figure, ${rounds} interleaved rounds (a ${warmupSeconds} s warm-up before the first). "Cache off" is \`createAuthorizer\` with \`cacheTtlMs: 0\` (what \`GATEHOUSE_AUTHZ_CACHE_SECONDS=0\` builds): each decision reads the agent, its skills and attributes and the policy set from their node-coherent caches (the database only on a change) and runs Cedar. "A new resource each time" is the cached authorizer missing on every call (key, evaluation, insert, eviction at 50,000 entries). Denials are each appended to the audit log (group commit) before the call returns.
+- In process: the runtime built as \`gatehouse start\` builds it (\`createRuntime\`, NODE_ENV=production, migrated and bootstrapped; PGlite in memory, or a fresh PostgreSQL database and Redis key prefix), ${IN_PROCESS_CALLERS} concurrent callers of \`authorize\` for ${seconds} s per figure, ${rounds} interleaved rounds (a ${warmupSeconds} s warm-up before the first). "Cache off" is \`createAuthorizer\` with \`cacheTtlMs: 0\` (what \`GATEHOUSE_AUTHZ_CACHE_SECONDS=0\` builds): each decision reads the agent, its skills and attributes and the policy set from their node-coherent caches (the database only on a change) and runs Cedar. "A new resource each time" is the cached authorizer missing on every call (key, evaluation, insert, eviction at 50,000 entries). Denials are each appended to the audit log (group commit) before the call returns. A decision that throws is counted as failed, not timed (the caches refill from the database when an entry expires: every 60 s, and on PostgreSQL a refill can wait for a pooled connection).
 - Over HTTP: two \`gatehouse start\` servers (embedded with a fresh data dir; PostgreSQL + Redis), NODE_ENV=production, default LOG_LEVEL=info (one line per request) to /dev/null, the decision cache at its default (5 s), and \`GATEHOUSE_RATE_LIMIT_AGENT_RPM=${RATE_LIMIT_MAX}\` (its maximum: the checker's agent token counts against the per-agent limit, 600 rpm by default). autocannon in the bench process on 127.0.0.1, keep-alive, ${connections} connections, ${rounds} interleaved rounds of ${seconds} s. Each request is the checker agent's token (\`gatehouse:authz.check\`) asking the same question, so decisions come from the cache after the first; the token form also verifies the subject's token (signature, expiry, revocation, live agent and credential) on every request.
 
 ${inProcessTable}
