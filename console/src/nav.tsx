@@ -1,7 +1,7 @@
 // The console's pages. The router and the sidebar both read this list, so adding a page is one entry here.
 import type { ComponentType, ReactNode, SVGProps } from 'react';
 import type { Role } from './api';
-import { BadgeIcon, PolicyIcon } from './authz/icons';
+import { BadgeIcon, PlugIcon, PolicyIcon } from './authz/icons';
 import { AccountPage } from './pages/AccountPage';
 import { AgentDetailPage } from './pages/AgentDetailPage';
 import { AgentSkillsPage } from './pages/AgentSkillsPage';
@@ -13,6 +13,8 @@ import { CapabilitiesPage } from './pages/CapabilitiesPage';
 import { CompliancePage } from './pages/CompliancePage';
 import { DelegationsPage } from './pages/DelegationsPage';
 import { HomePage } from './pages/HomePage';
+import { IntegrationDetailPage } from './pages/IntegrationDetailPage';
+import { IntegrationsPage } from './pages/IntegrationsPage';
 import { PoliciesPage } from './pages/PoliciesPage';
 import { RegistrationPage } from './pages/RegistrationPage';
 import { SigningKeysPage } from './pages/SigningKeysPage';
@@ -62,6 +64,14 @@ export const NAV_ITEMS: readonly NavItem[] = [
     minRole: 'manager',
   },
   { path: '/policies', label: 'Policies', icon: PolicyIcon, element: <PoliciesPage />, minRole: 'manager' },
+  {
+    path: '/integrations',
+    label: 'Integrations',
+    icon: PlugIcon,
+    element: <IntegrationsPage />,
+    minRole: 'admin',
+    subpages: [{ path: ':id', element: <IntegrationDetailPage /> }],
+  },
   {
     path: '/delegations',
     label: 'Delegations',
