@@ -1,7 +1,7 @@
 // The console's pages. The router and the sidebar both read this list, so adding a page is one entry here.
 import type { ComponentType, ReactNode, SVGProps } from 'react';
 import type { Role } from './api';
-import { BadgeIcon, PlugIcon, PolicyIcon } from './authz/icons';
+import { ActivityIcon, BadgeIcon, PlugIcon, PolicyIcon } from './authz/icons';
 import { AccountPage } from './pages/AccountPage';
 import { AgentDetailPage } from './pages/AgentDetailPage';
 import { AgentSkillsPage } from './pages/AgentSkillsPage';
@@ -12,6 +12,7 @@ import { AuditLogPage } from './pages/AuditLogPage';
 import { CapabilitiesPage } from './pages/CapabilitiesPage';
 import { CompliancePage } from './pages/CompliancePage';
 import { DelegationsPage } from './pages/DelegationsPage';
+import { GatewayLogPage } from './pages/GatewayLogPage';
 import { HomePage } from './pages/HomePage';
 import { IntegrationDetailPage } from './pages/IntegrationDetailPage';
 import { IntegrationsPage } from './pages/IntegrationsPage';
@@ -71,6 +72,13 @@ export const NAV_ITEMS: readonly NavItem[] = [
     element: <IntegrationsPage />,
     minRole: 'admin',
     subpages: [{ path: ':id', element: <IntegrationDetailPage /> }],
+  },
+  {
+    path: '/gateway-log',
+    label: 'Gateway calls',
+    icon: ActivityIcon,
+    element: <GatewayLogPage />,
+    minRole: 'admin',
   },
   {
     path: '/delegations',
