@@ -43,6 +43,9 @@ export function createCoherentCache<V>(deps: Deps<V>) {
   const missTtlMs = deps.missTtlMs ?? 0;
   const maxMisses = deps.maxMisses ?? 1_000;
   const entries = new Map<string, { value: V; expiresAt: number }>();
+  // One load per key at a time: when an entry expires under load, the callers that miss it
+  // together share one query instead of each taking a database connection.
+  const loading = new Map<string, Promise<V | null>>();
   const misses = new Map<string, number>();
   // Bumped by every invalidation, so a load that began before one does not store what it read.
   let generation = 0;
@@ -50,13 +53,16 @@ export function createCoherentCache<V>(deps: Deps<V>) {
 
   function drop(keys: string[] | null) {
     generation++;
+    // A load begun before the change may have read the old row: later callers start their own.
     if (!keys) {
       entries.clear();
       misses.clear();
+      loading.clear();
     } else {
       for (const k of keys) {
         entries.delete(k);
         misses.delete(k);
+        loading.delete(k);
       }
     }
   }
@@ -76,8 +82,17 @@ export function createCoherentCache<V>(deps: Deps<V>) {
       const missUntil = misses.get(key);
       if (missUntil !== undefined && missUntil > now) return null;
       misses.delete(key);
+      const pending = loading.get(key);
+      if (pending) return pending;
       const seen = generation;
-      const value = await load(key);
+      const loaded = load(key);
+      loading.set(key, loaded);
+      let value: V | null;
+      try {
+        value = await loaded;
+      } finally {
+        if (loading.get(key) === loaded) loading.delete(key);
+      }
       if (seen !== generation) return value;
       if (value !== null) {
         entries.set(key, { value, expiresAt: clock.now().getTime() + ttlMs });
