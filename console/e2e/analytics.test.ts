@@ -7,7 +7,7 @@ import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { client } from '../../server/test/client.js';
 import { type AgentActivity, agentActivity } from './activity.js';
-import { hasChromium, screenshot, useConsoleHarness } from './browser.js';
+import { expectRefused, hasChromium, screenshot, useConsoleHarness } from './browser.js';
 
 interface Activity {
   agents: Array<{ agent_id: string; cells: Array<{ dow: number; hour: number; count: number }> }>;
@@ -124,17 +124,12 @@ describe.skipIf(!hasChromium)('analytics in the console', () => {
   }, 60_000);
 
   it('is for admins only: no sidebar entry, no charts, and the API refuses too', async () => {
-    const manager = await http.addMember(adminToken, 'analytics-manager@example.com', 'manager');
-    const page = await newPage();
-    await signIn(page, 'analytics-manager@example.com', manager.password);
-    await page.getByTestId('overview-org-name').waitFor();
-    const nav = page.getByRole('navigation', { name: 'Main' });
-    await nav.getByRole('link', { name: 'Agents' }).waitFor();
-    expect(await nav.getByRole('link', { name: 'Analytics' }).count()).toBe(0);
-    await page.goto(`${server.url}/console/analytics`);
-    await page.getByTestId('analytics-forbidden').waitFor();
+    const { page } = await expectRefused(harness, adminToken, {
+      email: 'analytics-manager@example.com',
+      link: 'Analytics',
+      pages: [{ path: '/analytics', forbidden: 'analytics-forbidden' }],
+      api: [{ path: '/v1/analytics/tokens' }],
+    });
     expect(await page.locator('.recharts-surface').count()).toBe(0);
-    expect((await http.get('/v1/analytics/tokens', manager.token)).status).toBe(403);
-    expect(pageErrors).toEqual([]);
   }, 60_000);
 });

@@ -9,7 +9,7 @@ import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { client } from '../../server/test/client.js';
 import { type AgentActivity, agentActivity } from './activity.js';
-import { hasChromium, screenshot, useConsoleHarness } from './browser.js';
+import { expectRefused, hasChromium, screenshot, useConsoleHarness } from './browser.js';
 
 interface AuditEvent {
   id: string;
@@ -212,22 +212,14 @@ describe.skipIf(!hasChromium)('the audit log in the console', () => {
   }, 60_000);
 
   it('is for admins only: no sidebar entry, no records, and the API refuses too', async () => {
-    const manager = await http.addMember(adminToken, 'audit-manager@example.com', 'manager');
-    const page = await newPage();
-    await signIn(page, 'audit-manager@example.com', manager.password);
-    await page.getByTestId('overview-org-name').waitFor();
-    const nav = page.getByRole('navigation', { name: 'Main' });
-    await nav.getByRole('link', { name: 'Agents' }).waitFor();
-    expect(await nav.getByRole('link', { name: 'Audit log' }).count()).toBe(0);
-    await page.goto(`${server.url}/console/audit`);
-    await page.getByTestId('audit-forbidden').waitFor();
-    expect(await page.getByTestId('audit-verify').count()).toBe(0);
-    expect(await page.getByTestId('audit-row').count()).toBe(0);
-    await page.goto(`${server.url}/console/audit/checkpoints`);
-    await page.getByTestId('checkpoints-forbidden').waitFor();
-    expect(await page.getByTestId('checkpoint-create').count()).toBe(0);
-    expect((await http.get('/v1/audit', manager.token)).status).toBe(403);
-    expect((await http.get('/v1/audit/checkpoints', manager.token)).status).toBe(403);
-    expect(pageErrors).toEqual([]);
+    await expectRefused(harness, adminToken, {
+      email: 'audit-manager@example.com',
+      link: 'Audit log',
+      pages: [
+        { path: '/audit', forbidden: 'audit-forbidden', absent: ['audit-verify', 'audit-row'] },
+        { path: '/audit/checkpoints', forbidden: 'checkpoints-forbidden', absent: ['checkpoint-create'] },
+      ],
+      api: [{ path: '/v1/audit' }, { path: '/v1/audit/checkpoints' }],
+    });
   }, 60_000);
 });

@@ -9,7 +9,7 @@ import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { client } from '../../server/test/client.js';
 import { type AgentActivity, agentActivity } from './activity.js';
-import { hasChromium, screenshot, useConsoleHarness } from './browser.js';
+import { expectRefused, hasChromium, screenshot, useConsoleHarness } from './browser.js';
 
 interface Report {
   org_id: string;
@@ -128,18 +128,17 @@ describe.skipIf(!hasChromium)('the compliance report in the console', () => {
   }, 60_000);
 
   it('is for admins only: no sidebar entry, no report, and the API refuses too', async () => {
-    const manager = await http.addMember(adminToken, 'compliance-manager@example.com', 'manager');
-    const page = await newPage();
-    await signIn(page, 'compliance-manager@example.com', manager.password);
-    await page.getByTestId('overview-org-name').waitFor();
-    const nav = page.getByRole('navigation', { name: 'Main' });
-    await nav.getByRole('link', { name: 'Agents' }).waitFor();
-    expect(await nav.getByRole('link', { name: 'Compliance' }).count()).toBe(0);
-    await page.goto(`${server.url}/console/compliance`);
-    await page.getByTestId('compliance-forbidden').waitFor();
-    expect(await page.getByTestId('compliance-control').count()).toBe(0);
-    expect(await page.getByTestId('compliance-download-json').count()).toBe(0);
-    expect((await http.get('/v1/compliance/report', manager.token)).status).toBe(403);
-    expect(pageErrors).toEqual([]);
+    await expectRefused(harness, adminToken, {
+      email: 'compliance-manager@example.com',
+      link: 'Compliance',
+      pages: [
+        {
+          path: '/compliance',
+          forbidden: 'compliance-forbidden',
+          absent: ['compliance-control', 'compliance-download-json'],
+        },
+      ],
+      api: [{ path: '/v1/compliance/report' }],
+    });
   }, 60_000);
 });

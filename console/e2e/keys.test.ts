@@ -5,7 +5,7 @@
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { client } from '../../server/test/client.js';
-import { hasChromium, screenshot, useConsoleHarness } from './browser.js';
+import { expectRefused, hasChromium, screenshot, useConsoleHarness } from './browser.js';
 
 const listed = (page: Page) =>
   page
@@ -97,20 +97,11 @@ describe.skipIf(!hasChromium)('signing keys in the console', () => {
   }, 90_000);
 
   it('is for admins only: no sidebar entry and no keys for a manager', async () => {
-    const manager = await http.addMember(adminToken, 'keys-manager@example.com', 'manager');
-    const page = await newPage();
-    await signIn(page, 'keys-manager@example.com', manager.password);
-    await page.getByTestId('overview-org-name').waitFor();
-    const nav = page.getByRole('navigation', { name: 'Main' });
-    await nav.getByRole('link', { name: 'Agents' }).waitFor();
-    expect(await nav.getByRole('link', { name: 'Signing keys' }).count()).toBe(0);
-
-    await page.goto(`${server.url}/console/keys`);
-    await page.getByTestId('keys-forbidden').waitFor();
-    expect(await page.getByTestId('key-rotate').count()).toBe(0);
-    expect(await page.getByTestId('key-row').count()).toBe(0);
-    // The server agrees: the list is refused to a manager.
-    expect((await http.get('/v1/admin/keys', manager.token)).status).toBe(403);
-    expect(pageErrors).toEqual([]);
+    await expectRefused(harness, adminToken, {
+      email: 'keys-manager@example.com',
+      link: 'Signing keys',
+      pages: [{ path: '/keys', forbidden: 'keys-forbidden', absent: ['key-rotate', 'key-row'] }],
+      api: [{ path: '/v1/admin/keys' }],
+    });
   }, 60_000);
 });

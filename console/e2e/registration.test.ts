@@ -6,7 +6,7 @@
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { client } from '../../server/test/client.js';
-import { hasChromium, screenshot, useConsoleHarness } from './browser.js';
+import { expectRefused, hasChromium, screenshot, useConsoleHarness } from './browser.js';
 
 describe.skipIf(!hasChromium)('client registration in the console', () => {
   const harness = useConsoleHarness();
@@ -111,21 +111,18 @@ describe.skipIf(!hasChromium)('client registration in the console', () => {
   }, 60_000);
 
   it('is for admins only: no sidebar entry and no settings for a member', async () => {
-    const member = await http.addMember(adminToken, 'registration-member@example.com', 'manager');
-    const page = await newPage();
-    await signIn(page, 'registration-member@example.com', member.password);
-    await page.getByTestId('overview-org-name').waitFor();
-    const nav = page.getByRole('navigation', { name: 'Main' });
-    await nav.getByRole('link', { name: 'Agents' }).waitFor();
-    expect(await nav.getByRole('link', { name: 'Client registration' }).count()).toBe(0);
-
-    await page.goto(`${server.url}/console/registration`);
-    await page.getByTestId('registration-forbidden').waitFor();
-    expect(await page.getByTestId('iat-create').count()).toBe(0);
-    expect(await page.getByTestId('registration-settings-form').count()).toBe(0);
-    // The server agrees: both are refused to a non-admin.
-    expect((await http.get('/v1/registration', member.token)).status).toBe(403);
-    expect((await http.post('/v1/registration/tokens', {}, member.token)).status).toBe(403);
-    expect(pageErrors).toEqual([]);
+    // The server agrees: both the settings and making tokens are refused to a non-admin.
+    await expectRefused(harness, adminToken, {
+      email: 'registration-member@example.com',
+      link: 'Client registration',
+      pages: [
+        {
+          path: '/registration',
+          forbidden: 'registration-forbidden',
+          absent: ['iat-create', 'registration-settings-form'],
+        },
+      ],
+      api: [{ path: '/v1/registration' }, { method: 'POST', path: '/v1/registration/tokens', body: {} }],
+    });
   }, 60_000);
 });
