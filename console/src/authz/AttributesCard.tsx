@@ -24,11 +24,14 @@ export function AttributesCard({ agentId, attributes, canEdit, onSaved }: Attrib
   const [tags, setTags] = useState<string[]>(attributes.tags);
   const [trust, setTrust] = useState(String(attributes.trust_score));
   const [saved, setSaved] = useState(false);
-  // What was saved (here or elsewhere, on reload) is what the form starts from.
+  // What was saved (here, or elsewhere and seen on a reload) is what the form starts from; a reload that brings
+  // the same values (after a skill is granted) keeps what is being typed.
+  const savedTags = attributes.tags.join(' ');
+  const savedTrust = attributes.trust_score;
   useEffect(() => {
-    setTags(attributes.tags);
-    setTrust(String(attributes.trust_score));
-  }, [attributes]);
+    setTags(savedTags ? savedTags.split(' ') : []);
+    setTrust(String(savedTrust));
+  }, [savedTags, savedTrust]);
   const form = useFormSubmit<Field>(() => {
     const score = Number(trust);
     const badTag = tags.find((t) => !isTag(t));

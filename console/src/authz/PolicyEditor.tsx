@@ -36,7 +36,7 @@ function offsetOf(text: string, line: number, column: number): number {
  */
 export function PolicyEditor({ value, onChange, readOnly, problems, label, ref }: PolicyEditorProps) {
   const area = useRef<HTMLTextAreaElement>(null);
-  const [scroll, setScroll] = useState({ top: 0, left: 0 });
+  const [scrollTop, setScrollTop] = useState(0);
   const lines = useMemo(() => value.split('\n').length, [value]);
   const marked = useMemo(() => {
     const byLine = new Map<number, string[]>();
@@ -67,7 +67,7 @@ export function PolicyEditor({ value, onChange, readOnly, problems, label, ref }
   return (
     <div className={cx('policy-editor', readOnly && 'policy-editor-readonly')} data-testid="policy-editor">
       <div className="policy-gutter" aria-hidden="true">
-        <div style={{ transform: `translateY(${-scroll.top}px)` }}>
+        <div style={{ transform: `translateY(${-scrollTop}px)` }}>
           {numbers.map((n) => (
             <div
               key={n}
@@ -85,7 +85,7 @@ export function PolicyEditor({ value, onChange, readOnly, problems, label, ref }
         <div
           className="policy-backdrop"
           aria-hidden="true"
-          style={{ transform: `translateY(${-scroll.top}px)` }}
+          style={{ transform: `translateY(${-scrollTop}px)` }}
         >
           {numbers.map((n) => (
             <div key={n} className={cx('policy-backdrop-line', marked.has(n) && 'policy-line-error')} />
@@ -98,7 +98,7 @@ export function PolicyEditor({ value, onChange, readOnly, problems, label, ref }
           aria-invalid={problems.length > 0 || undefined}
           value={value}
           onChange={(e) => onChange(e.target.value)}
-          onScroll={(e) => setScroll({ top: e.currentTarget.scrollTop, left: e.currentTarget.scrollLeft })}
+          onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}
           readOnly={readOnly}
           wrap="off"
           spellCheck={false}
