@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { type Readable, Transform } from 'node:stream';
+import { pipeline, type Readable, Transform } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RouteDeps } from '../../app.js';
 import { type AgentPrincipal, actorOf } from '../../platform/context.js';
@@ -148,7 +148,14 @@ export async function registerGatewayRoutes(app: FastifyInstance, deps: GatewayD
       }
 
       let bytesIn = Buffer.isBuffer(body) ? body.length : 0;
-      if (body && !Buffer.isBuffer(body)) body = body.pipe(counting((n) => (bytesIn = n)));
+      if (body && !Buffer.isBuffer(body)) {
+        // pipeline, not pipe: a failure on either side tears down both.
+        body = pipeline(
+          body,
+          counting((n) => (bytesIn = n)),
+          () => {},
+        );
+      }
       const record = (status: number, bytesOut: number) =>
         auditCommits
           .append({
@@ -190,9 +197,13 @@ export async function registerGatewayRoutes(app: FastifyInstance, deps: GatewayD
       reply.code(upstream.statusCode);
       reply.headers(downstreamHeaders(upstream.headers, (v) => redactText(v, secrets)));
       const status = upstream.statusCode;
-      return reply.send(
-        upstream.body.pipe(redactStream(secrets, (bytesOut) => void record(status, bytesOut))),
+      // When the agent goes away, the upstream's answer is dropped with it, freeing the connection.
+      const answer = pipeline(
+        upstream.body,
+        redactStream(secrets, (bytesOut) => void record(status, bytesOut)),
+        () => {},
       );
+      return reply.send(answer);
     },
   });
 }
