@@ -1,4 +1,4 @@
-import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
+import type * as Cedar from '@cedar-policy/cedar-wasm/nodejs';
 import { ACTIONS, RESOURCE_TYPES } from './catalogue.js';
 
 /**
@@ -35,10 +35,25 @@ ${Object.entries(ACTIONS)
   .join('\n')}
 `;
 
-{
-  const parsed = cedar.checkParseSchema(SCHEMA_TEXT);
-  if (parsed.type !== 'success')
+let cedar: typeof Cedar | undefined;
+
+/**
+ * Loads Cedar (~15 MB of WebAssembly) on first use, so a process that never decides (the CLI, a
+ * long export) does not carry it. Every path to the functions below awaits it first.
+ */
+export async function loadCedar(): Promise<void> {
+  if (cedar) return;
+  const loaded = await import('@cedar-policy/cedar-wasm/nodejs');
+  const parsed = loaded.checkParseSchema(SCHEMA_TEXT);
+  if (parsed.type !== 'success') {
     throw new Error(`authz schema: ${parsed.errors.map((e) => e.message).join('; ')}`);
+  }
+  cedar = loaded;
+}
+
+function engine(): typeof Cedar {
+  if (!cedar) throw new Error('Cedar is not loaded yet: await loadCedar() first');
+  return cedar;
 }
 
 /** Everyone starts here: capabilities decide, and nothing further restricts them. */
@@ -64,7 +79,7 @@ function position(text: string, offset: number): { line: number; column: number 
 
 function problemsOf(
   text: string,
-  errors: cedar.DetailedError[],
+  errors: Cedar.DetailedError[],
   base = 0,
   policyId?: string,
 ): PolicyProblem[] {
@@ -92,7 +107,7 @@ export interface ParsedPolicies {
 export function checkPolicies(
   text: string,
 ): { ok: true; parsed: ParsedPolicies } | { ok: false; problems: PolicyProblem[] } {
-  const parts = cedar.policySetTextToParts(text);
+  const parts = engine().policySetTextToParts(text);
   if (parts.type !== 'success') return { ok: false, problems: problemsOf(text, parts.errors) };
   if (parts.policy_templates.length) {
     return { ok: false, problems: [{ message: 'templates are not supported; write static policies' }] };
@@ -103,7 +118,7 @@ export function checkPolicies(
   let from = 0;
   parts.policies.forEach((policy, i) => {
     // Parts come back in order, as written: locate each to report positions in the whole text.
-    const json = cedar.policyToJson(policy);
+    const json = engine().policyToJson(policy);
     if (json.type !== 'success') {
       problems.push(...problemsOf(text, json.errors));
       return;
@@ -116,7 +131,7 @@ export function checkPolicies(
     from = Math.max(from, text.indexOf(policy.trim().slice(0, 20), from));
   });
   if (problems.length) return { ok: false, problems };
-  const validation = cedar.validate({
+  const validation = engine().validate({
     validationSettings: { mode: 'strict' },
     schema: SCHEMA_TEXT,
     policies: { staticPolicies: policies },
@@ -132,13 +147,13 @@ export function checkPolicies(
 
 /** Parses `policies` once into Cedar's cache under `id`, for `decide`. */
 export function prepare(id: string, policies: Record<string, string>): void {
-  const answer = cedar.preparsePolicySet(id, { staticPolicies: policies });
+  const answer = engine().preparsePolicySet(id, { staticPolicies: policies });
   if (answer.type !== 'success')
     throw new Error(`policy set ${id}: ${answer.errors.map((e) => e.message).join('; ')}`);
 }
 
-export type Entity = cedar.EntityJson;
-export type CedarContext = cedar.Context;
+export type Entity = Cedar.EntityJson;
+export type CedarContext = Cedar.Context;
 
 export interface CedarDecision {
   allowed: boolean;
@@ -151,14 +166,14 @@ export interface CedarDecision {
 export function decide(
   policySetId: string,
   request: {
-    principal: cedar.EntityUid;
+    principal: Cedar.EntityUid;
     action: string;
-    resource: cedar.EntityUid;
+    resource: Cedar.EntityUid;
     context: CedarContext;
     entities: Entity[];
   },
 ): CedarDecision {
-  const answer = cedar.statefulIsAuthorized({
+  const answer = engine().statefulIsAuthorized({
     principal: request.principal,
     action: { type: 'Action', id: request.action },
     resource: request.resource,

@@ -9,6 +9,7 @@ import type { AuditService } from '../audit/service.js';
 import {
   checkPolicies,
   DEFAULT_POLICIES,
+  loadCedar,
   type ParsedPolicies,
   type PolicyProblem,
   prepare,
@@ -64,7 +65,7 @@ function parseOrThrow(text: string): ParsedPolicies {
   return checked.parsed;
 }
 
-const DEFAULT = parseOrThrow(DEFAULT_POLICIES);
+let parsedDefault: ParsedPolicies | undefined;
 
 /** Each org's Cedar policy set, versioned: saving validates and adds a version. */
 export function createPolicyService(deps: Deps) {
@@ -84,6 +85,7 @@ export function createPolicyService(deps: Deps) {
     ...deps,
     channel: 'authz.policies.changed',
     load: async (orgId) => {
+      await loadCedar();
       const row = await db.tenant(orgId, (trx) =>
         trx
           .selectFrom('authz_policy_versions')
@@ -93,7 +95,10 @@ export function createPolicyService(deps: Deps) {
           .limit(1)
           .executeTakeFirst(),
       );
-      if (!row) return activate(orgId, 0, DEFAULT_POLICIES, DEFAULT);
+      if (!row) {
+        parsedDefault ??= parseOrThrow(DEFAULT_POLICIES);
+        return activate(orgId, 0, DEFAULT_POLICIES, parsedDefault);
+      }
       return activate(orgId, row.version, row.text, parseOrThrow(row.text));
     },
   });
@@ -120,7 +125,8 @@ export function createPolicyService(deps: Deps) {
     },
 
     /** Parses and validates a draft without saving it; prepared under a throwaway id for simulation. */
-    draft(orgId: string, text: string): ActivePolicies {
+    async draft(orgId: string, text: string): Promise<ActivePolicies> {
+      await loadCedar();
       const parsed = parseOrThrow(text);
       const setId = `${orgId}@draft`;
       prepare(setId, parsed.policies);
@@ -128,6 +134,7 @@ export function createPolicyService(deps: Deps) {
     },
 
     async save(ctx: Ctx<Principal>, text: string, note = ''): Promise<PolicyVersionView> {
+      await loadCedar();
       const orgId = ctx.principal.orgId;
       const parsed = parseOrThrow(text);
       const saved = await db.tenant(orgId, async (trx) => {
@@ -167,6 +174,7 @@ export function createPolicyService(deps: Deps) {
     },
 
     async versions(ctx: Ctx<Principal>): Promise<PolicyVersionView[]> {
+      await loadCedar();
       const orgId = ctx.principal.orgId;
       const rows = await db.tenant(orgId, (trx) =>
         trx
@@ -180,6 +188,7 @@ export function createPolicyService(deps: Deps) {
     },
 
     async version(ctx: Ctx<Principal>, version: number): Promise<PolicyVersionView> {
+      await loadCedar();
       const orgId = ctx.principal.orgId;
       const row = await db.tenant(orgId, (trx) =>
         trx

@@ -282,7 +282,7 @@ export function registerAuthzRoutes(app: ZApp, { services, guards }: RouteDeps) 
     async (request) => {
       const { principal } = actorCtxOf(request);
       const b = request.body;
-      const draft = b.policies === undefined ? undefined : policies.draft(principal.orgId, b.policies);
+      const draft = b.policies === undefined ? undefined : await policies.draft(principal.orgId, b.policies);
       return authorizer.authorize(
         { orgId: principal.orgId, agentId: b.agent_id },
         b.action,

@@ -2,7 +2,7 @@ import { lookup } from 'node:dns/promises';
 import type { IncomingHttpHeaders } from 'node:http';
 import { isIP } from 'node:net';
 import type { Readable } from 'node:stream';
-import { Agent, type Dispatcher, request, errors as undiciErrors } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
 import { AppError } from '../../platform/errors.js';
 import type { Injection } from '../vault/auth.js';
 import { checkEgress, type EgressPolicy } from '../vault/egress.js';
@@ -94,6 +94,13 @@ interface Options {
  * connection goes to that address (no second lookup an attacker's DNS could answer otherwise).
  * Redirects are handed back to the agent, never followed.
  */
+// undici (~10 MB resident) loads with the first gateway call: a node that never forwards does not carry it.
+let undici: typeof import('undici') | undefined;
+const loadUndici = async () => {
+  undici ??= await import('undici');
+  return undici;
+};
+
 export function createForwarder({ connectTimeoutMs, totalTimeoutMs }: Options) {
   const pools = new Map<string, Agent>();
   const MAX_POOLS = 256;
@@ -102,7 +109,7 @@ export function createForwarder({ connectTimeoutMs, totalTimeoutMs }: Options) {
     const key = `${address}/${family}`;
     let pool = pools.get(key);
     if (!pool) {
-      pool = new Agent({
+      pool = new (undici as typeof import('undici')).Agent({
         connect: {
           timeout: connectTimeoutMs,
           lookup: (_host, opts, cb) => {
@@ -151,6 +158,7 @@ export function createForwarder({ connectTimeoutMs, totalTimeoutMs }: Options) {
     }): Promise<Dispatcher.ResponseData> {
       const { address, family } = await resolve(input.url, input.policy);
       try {
+        const { request } = await loadUndici();
         return await request(input.url, {
           dispatcher: poolFor(address, family),
           method: input.method as Dispatcher.HttpMethod,
@@ -161,12 +169,12 @@ export function createForwarder({ connectTimeoutMs, totalTimeoutMs }: Options) {
           bodyTimeout: totalTimeoutMs,
         });
       } catch (err) {
-        const name = (err as Error).name;
-        if (
-          err instanceof undiciErrors.ConnectTimeoutError ||
-          err instanceof undiciErrors.HeadersTimeoutError ||
-          name === 'TimeoutError'
-        ) {
+        const errors = undici?.errors;
+        const timedOut =
+          (err as Error).name === 'TimeoutError' ||
+          (errors !== undefined &&
+            (err instanceof errors.ConnectTimeoutError || err instanceof errors.HeadersTimeoutError));
+        if (timedOut) {
           throw gatewayErrors.timeout();
         }
         throw gatewayErrors.unreachable();
