@@ -206,8 +206,11 @@ describe.skipIf(!hasChromium)('capabilities and skills in the console', () => {
     await page.getByTestId('overview-org-name').waitFor();
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Capabilities' }).click();
     await capRow(page, 'integration_execute').getByTestId('capability-holders').waitFor();
-    await page.goto(`${server.url}/console/agents/${ids.alpha}/skills`);
+    // From the agent's own page, as well as from the catalogue.
+    await page.goto(`${server.url}/console/agents/${ids.alpha}`);
+    await page.getByTestId('agent-skills-link').click();
     await page.getByTestId('skills-read-only').waitFor();
+    expect(new URL(page.url()).pathname).toBe(`/console/agents/${ids.alpha}/skills`);
     expect(await skillsListed(page)).toEqual(['data_write:true', 'integration_execute:true']);
     expect(await page.getByTestId('skill-grant').count()).toBe(0);
     expect(await page.getByTestId('skill-revoke').count()).toBe(0);

@@ -134,6 +134,15 @@ export function AgentDetailPage() {
         }
         actions={
           <>
+            {roleAtLeast(role, 'manager') && (
+              <Link
+                className="btn btn-secondary"
+                to={`/agents/${a.id}/skills`}
+                data-testid="agent-skills-link"
+              >
+                Skills
+              </Link>
+            )}
             {canEdit && a.status === 'active' && (
               <Button onClick={() => setStatus('suspended')} loading={statusBusy} data-testid="agent-suspend">
                 Suspend
