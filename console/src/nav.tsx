@@ -1,7 +1,6 @@
 // The console's pages. The router and the sidebar both read this list, so adding a page is one entry here.
 import type { ComponentType, ReactNode, SVGProps } from 'react';
 import type { Role } from './api';
-import { ActivityIcon, BadgeIcon, PlugIcon, PolicyIcon } from './authz/icons';
 import { AccountPage } from './pages/AccountPage';
 import { AgentDetailPage } from './pages/AgentDetailPage';
 import { AgentSkillsPage } from './pages/AgentSkillsPage';
@@ -21,12 +20,16 @@ import { RegistrationPage } from './pages/RegistrationPage';
 import { SigningKeysPage } from './pages/SigningKeysPage';
 import { UsersPage } from './pages/UsersPage';
 import {
+  ActivityIcon,
+  BadgeIcon,
   BotIcon,
   ChartIcon,
   ClipboardIcon,
   HandoffIcon,
   HomeIcon,
   KeyIcon,
+  PlugIcon,
+  PolicyIcon,
   ScrollIcon,
   ShieldCheckIcon,
   UserIcon,

@@ -2,7 +2,6 @@ import { useCallback, useState } from 'react';
 import { useNavigate } from 'react-router';
 import { ApiError, api } from '../api';
 import { useSession } from '../auth/SessionContext';
-import { PlugIcon } from '../authz/icons';
 import { EgressCard } from '../integrations/EgressCard';
 import { IntegrationDialog } from '../integrations/IntegrationDialog';
 import { IntegrationsTable } from '../integrations/IntegrationsTable';
@@ -12,7 +11,7 @@ import { usePageTitle } from '../lib/usePageTitle';
 import { Button } from '../ui/Button';
 import { Card } from '../ui/Card';
 import { EmptyState } from '../ui/EmptyState';
-import { PlusIcon } from '../ui/icons';
+import { PlugIcon, PlusIcon } from '../ui/icons';
 import { PagedListBody } from '../ui/PagedListBody';
 import { PageHeader } from '../ui/PageHeader';
 
