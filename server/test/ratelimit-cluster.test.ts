@@ -80,7 +80,8 @@ describe.runIf(engines)('rate limits across two nodes', () => {
     // A few in turn first, so each node serves some whatever the scheduling: the limit is
     // shared, not split per node.
     const alternating: Awaited<ReturnType<typeof a.get>>[] = [];
-    for (let i = 0; i < 10; i++) alternating.push(await (i % 2 ? b : a).get('/v1/agents?limit=1', busy.token));
+    for (let i = 0; i < 10; i++)
+      alternating.push(await (i % 2 ? b : a).get('/v1/agents?limit=1', busy.token));
     expect(alternating.map((r) => r.status)).toEqual(Array(10).fill(200));
     // Then a concurrent burst over both: the counting is atomic, so exactly the rest succeed.
     const burst = await Promise.all(
