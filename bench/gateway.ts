@@ -56,6 +56,7 @@ const TARGETS = { addedP50Ms: 2, vsDirect: 0.5 };
 const RATE_LIMIT_MAX = '1000000';
 const INTEGRATION = 'bench-upstream';
 const PATH = '/items/42';
+const BARE_PROXY = 'a bare Node.js proxy (reference)';
 
 /** The upstream: node:http answering every request with the same small JSON body, nothing else. */
 const UPSTREAM_SOURCE = `
@@ -72,12 +73,35 @@ http
   .listen(Number(process.env.PORT), '127.0.0.1');
 `;
 
+/**
+ * The reference: the least any Node.js proxy does, node:http in front of an undici pool (the
+ * gateway's own client) that forwards the path and answer as they are. No authentication,
+ * policy, secret, limit or audit: the ceiling for a proxy on this runtime and machine.
+ */
+const BARE_PROXY_SOURCE = `
+const http = require('node:http');
+const { Pool } = require('undici');
+const pool = new Pool(process.env.UPSTREAM, { connections: 64 });
+http
+  .createServer(async (req, res) => {
+    try {
+      const up = await pool.request({ path: req.url, method: req.method, headers: { accept: 'application/json' } });
+      res.writeHead(up.statusCode, { 'content-type': up.headers['content-type'] });
+      for await (const chunk of up.body) res.write(chunk);
+      res.end();
+    } catch (err) {
+      res.writeHead(502).end(String(err));
+    }
+  })
+  .listen(Number(process.env.PORT), '127.0.0.1');
+`;
+
 /** Not through spawnNode: BENCH_NODE_FLAGS (a profiler) are for Gatehouse, not the upstream. */
-async function startUpstream(): Promise<Child> {
+async function startUpstream(source = UPSTREAM_SOURCE, env: Record<string, string> = {}): Promise<Child> {
   const port = String(await freePort());
-  const proc = spawn(process.execPath, ['-e', UPSTREAM_SOURCE], {
+  const proc = spawn(process.execPath, ['-e', source], {
     cwd: ROOT,
-    env: { ...process.env, PORT: port },
+    env: { ...process.env, ...env, PORT: port },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   if (proc.pid === undefined) throw new Error('could not spawn the upstream');
@@ -174,8 +198,16 @@ async function run(log: (s: string) => void): Promise<GatewayRun> {
         req: { url: `${upstream.url}/api${PATH}`, method: 'GET', headers: {} },
       };
       await sample(direct.req);
+      const proxy = await startUpstream(BARE_PROXY_SOURCE, { UPSTREAM: upstream.url });
+      children.push(proxy);
+      const bare: Target = {
+        name: BARE_PROXY,
+        req: { url: `${proxy.url}/api${PATH}`, method: 'GET', headers: {} },
+      };
+      await sample(bare.req);
       const targets = [
         direct,
+        bare,
         await gatewayTarget('embedded', embedded, upstream.url),
         await gatewayTarget('PostgreSQL + Redis', postgres, upstream.url),
       ];
@@ -278,7 +310,7 @@ function tables({ targets, loads, latencies }: GatewayRun) {
   );
   const goals = table(
     ['target', 'goal', 'measured', 'result'],
-    summary.slice(1).flatMap((s) => [
+    summary.slice(2).flatMap((s) => [
       [
         s.target,
         `adds ≤ ${TARGETS.addedP50Ms} ms at p50 (one at a time)`,
@@ -292,6 +324,12 @@ function tables({ targets, loads, latencies }: GatewayRun) {
         check(s.vsDirect >= TARGETS.vsDirect),
       ],
       [s.target, 'no non-2xx, no errors', String(s.failures), check(s.failures === 0)],
+      [
+        s.target,
+        "for reference: of the bare proxy's throughput",
+        pct(s.reqPerSec / (summary[1]?.reqPerSec ?? 1)),
+        '',
+      ],
     ]),
   );
   return { throughput, latency, goals };
@@ -320,7 +358,7 @@ Recorded by \`npm run bench:gateway\` (bench/gateway.ts) on ${new Date().toISOSt
 - Machine: ${machine()}; 1-minute load average ${loadBefore} at the start, ${loadAfter} at the end (the machine is shared)
 - Code: ${revision}, ${process.env.BENCH_BUILD === '0' ? 'server dist as built before the run (BENCH_BUILD=0)' : 'server built from the working tree just before the run'}${process.env.BENCH_NOTE ? `\n- Note: ${process.env.BENCH_NOTE}` : ''}
 - Versions: PostgreSQL ${await postgresVersion()}, Redis ${await redisVersion()}, fastify ${packageVersion('fastify')}, undici ${packageVersion('undici')}, autocannon ${packageVersion('autocannon')}
-- Upstream: a bare node:http server in its own process on 127.0.0.1 answering \`GET /api${PATH}\` with \`{ok, id, name, tags, price}\` as JSON (about 70 bytes). "Direct" calls it as is; the gateway targets call \`GET /v1/gateway/${INTEGRATION}${PATH}\` with an agent's token on two \`gatehouse start\` servers (embedded with a fresh data dir; a fresh PostgreSQL database + Redis key prefix), NODE_ENV=production, default LOG_LEVEL=info (one line per request) to /dev/null. Each gateway call goes the whole way: token verification, the per-agent rate limit (\`GATEHOUSE_RATE_LIMIT_AGENT_RPM=${RATE_LIMIT_MAX}\`, its maximum: 600 rpm by default would refuse the load), the grant, the \`integration.call\` decision under the six policies of \`BENCH_POLICIES\` in bench/lib.ts (cached per token for 5 s, the default), the credential injected as a header, the egress check (127.0.0.1 allowed), the upstream call on a kept-alive connection, the answer streamed back through the redaction filter, and a \`gateway.called\` audit record.
+- Upstream: a bare node:http server in its own process on 127.0.0.1 answering \`GET /api${PATH}\` with \`{ok, id, name, tags, price}\` as JSON (about 70 bytes). "Direct" calls it as is. "${BARE_PROXY}" is node:http in front of an undici pool in its own process, forwarding path and answer and nothing else (no authentication, policy, secret, limit or audit): the most any Node.js proxy could reach here, against which the gateway's own cost can be read; the 50% target is judged against direct, as the issue sets it. The gateway targets call \`GET /v1/gateway/${INTEGRATION}${PATH}\` with an agent's token on two \`gatehouse start\` servers (embedded with a fresh data dir; a fresh PostgreSQL database + Redis key prefix), NODE_ENV=production, default LOG_LEVEL=info (one line per request) to /dev/null. Each gateway call goes the whole way: token verification, the per-agent rate limit (\`GATEHOUSE_RATE_LIMIT_AGENT_RPM=${RATE_LIMIT_MAX}\`, its maximum: 600 rpm by default would refuse the load), the grant, the \`integration.call\` decision under the six policies of \`BENCH_POLICIES\` in bench/lib.ts (cached per token for 5 s, the default), the credential injected as a header, the egress check (127.0.0.1 allowed), the upstream call on a kept-alive connection, the answer streamed back through the redaction filter, and a \`gateway.called\` audit record.
 - Load: autocannon in the bench process, keep-alive, ${connections} connections, ${rounds} interleaved rounds of ${seconds} s (a ${warmupSeconds} s warm-up before each target's first); whole milliseconds. Then, in the same round, one request at a time on one kept-alive connection for ${LATENCY_SECONDS} s, timed to fractions of a millisecond: the latency the gateway adds without queueing, which the p50 target is judged on (under load, p50 mostly measures the queue: connections ÷ throughput). Figures are medians over the rounds; ratios and differences to direct are taken within each round, then the median.
 
 ${throughput}

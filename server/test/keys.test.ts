@@ -67,8 +67,18 @@ describe('signing keys', () => {
   });
 
   it('publishes a rotated key before signing with it, and the old one until its tokens expire', async () => {
-    const before = await sign();
+    const before = await sign({
+      nbf: 0,
+      jti: 'at_keys_test',
+      client_id: 'cli_test',
+      scope: '',
+      org_id: orgId,
+    });
     const oldKid = decodeProtectedHeader(before).kid;
+    // Gatehouse's own verifier remembers the signature it checked: twice, the second from memory.
+    const { verifier } = server.runtime.services;
+    await expect(verifier.decode(before)).resolves.toMatchObject({ sub: 'agt_test' });
+    await expect(verifier.decode(before)).resolves.toMatchObject({ sub: 'agt_test' });
     const rotated = await api.post('/v1/admin/keys/rotate', {}, admin);
     expect(rotated.status).toBe(201);
     expect(rotated.body.status).toBe('pending');
@@ -92,6 +102,8 @@ describe('signing keys', () => {
     const stillPublished = (await api.get('/.well-known/jwks.json')).body.keys.map((k: any) => k.kid);
     expect(stillPublished).not.toContain(oldKid);
     expect(stillPublished).toContain(newKid);
+    // The remembered signature does not outlive its key: the token fails like any other.
+    await expect(verifier.decode(before)).rejects.toThrow('unknown signing key');
     admin = await api.login(server.admin.email, server.admin.password); // the day outlived the session
   });
 
