@@ -373,4 +373,34 @@ describe('policies', () => {
     const badDraft = await api.post('/v1/authz/simulate', { ...body, policies: 'nonsense' }, admin);
     expect(badDraft.status).toBe(422);
   });
+
+  it('gives Cedar every attribute a policy names, however it is spelled', async () => {
+    // Decisions leave out the attributes no policy names; a forbid whose attribute went
+    // missing would error, and Cedar skips a policy that errors: it must still deny.
+    const a = await newClient();
+    await grant(a.agentId, { capability: 'data_write' });
+    const body = {
+      agent_id: a.agentId,
+      action: 'room.post',
+      resource: { type: 'Room', id: 'general' },
+      context: { path: '/admin/rooms' },
+    };
+    const forbids = [
+      'context has path && context["path"] like "/admin/*"',
+      'principal.skills.contains("data_write")',
+      'context.hour >= 0 && context.weekday >= 0 && context.now > 0',
+      'context.scopes.isEmpty() && context.actors.isEmpty()',
+    ];
+    for (const when of forbids) {
+      const draft = await api.post(
+        '/v1/authz/simulate',
+        {
+          ...body,
+          policies: `@id("all")\npermit (principal, action, resource);\n@id("f")\nforbid (principal, action, resource) when { ${when} };\n`,
+        },
+        admin,
+      );
+      expect(draft.body, when).toMatchObject({ allowed: false, reasons: ['forbidden_by:f'] });
+    }
+  });
 });

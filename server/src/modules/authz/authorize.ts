@@ -72,6 +72,29 @@ export interface AuthorizeOptions {
 const CHANNEL = 'authz.changed';
 const ipPattern = /^[0-9a-fA-F.:/]+$/;
 
+/**
+ * Every word a policy set's text contains, so a decision can leave out the attributes no policy
+ * names: moving them into Cedar's WASM is most of a decision's cost. A superset by design (a
+ * word in a comment or a string keeps an attribute too): an attribute a policy reads is never
+ * missing, which matters because Cedar skips a policy whose evaluation errors, forbids included.
+ */
+const wordsOf = new WeakMap<ActivePolicies, ReadonlySet<string>>();
+function namedIn(policies: ActivePolicies): ReadonlySet<string> {
+  let words = wordsOf.get(policies);
+  if (!words) {
+    words = new Set(policies.text.match(/[A-Za-z_][A-Za-z0-9_]*/g) ?? []);
+    wordsOf.set(policies, words);
+  }
+  return words;
+}
+
+/** The attributes of `attrs` whose names the policies use. */
+function onlyNamed<T extends Record<string, unknown>>(attrs: T, words: ReadonlySet<string>): T {
+  const out: Record<string, unknown> = {};
+  for (const key in attrs) if (words.has(key)) out[key] = attrs[key];
+  return out as T;
+}
+
 function actorsOf(act: ActClaim | undefined): string[] {
   const out: string[] = [];
   for (let a = act; a; a = a.act) out.push(a.sub);
@@ -142,10 +165,14 @@ export function createAuthorizer(deps: Deps) {
       return deny(`missing_capability:${spec.capability}`, spec.capability);
 
     const policies = forced ?? (await deps.policies.current(p.orgId));
+    const words = namedIn(policies);
     const entities: Entity[] = [
       {
         uid: { type: 'Agent', id: agent.id },
-        attrs: { name: agent.name, skills: live, tags: profile.tags, trust_score: profile.trustScore },
+        attrs: onlyNamed(
+          { name: agent.name, skills: live, tags: profile.tags, trust_score: profile.trustScore },
+          words,
+        ),
         parents: [],
       },
     ];
@@ -153,10 +180,13 @@ export function createAuthorizer(deps: Deps) {
     if (!(resource.type === 'Agent' && resource.id === agent.id)) {
       entities.push({
         uid: { type: resource.type, id: resource.id },
-        attrs: {
-          ...(resource.name === undefined ? {} : { name: resource.name }),
-          ...(resource.tags === undefined ? {} : { tags: resource.tags }),
-        },
+        attrs: onlyNamed(
+          {
+            ...(resource.name === undefined ? {} : { name: resource.name }),
+            ...(resource.tags === undefined ? {} : { tags: resource.tags }),
+          },
+          words,
+        ),
         parents: [],
       });
     }
@@ -164,7 +194,7 @@ export function createAuthorizer(deps: Deps) {
       principal: { type: 'Agent', id: agent.id },
       action,
       resource: { type: resource.type, id: resource.id },
-      context: cedarContext(p, ctx, now),
+      context: onlyNamed(cedarContext(p, ctx, now), words),
       entities,
     });
     const reasons = answer.allowed
