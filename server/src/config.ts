@@ -60,6 +60,9 @@ const envSchema = z.object({
   GATEHOUSE_MAX_ADMINS: int(1, 10_000).default(5),
   GATEHOUSE_AUDIT_TOKEN_ISSUANCE: z.enum(['true', 'false']).default('true'),
   GATEHOUSE_RATE_LIMIT_AGENT_RPM: int(1, 1_000_000).default(600),
+  GATEHOUSE_HUB_MAX_MESSAGE_BYTES: int(1, 16 * 1024 ** 2).default(65_536),
+  GATEHOUSE_HUB_EVENTS_PER_SECOND: int(1, 10_000).default(30),
+  GATEHOUSE_HUB_MAX_BUFFERED: int(1, 1_000_000).default(1000),
 });
 
 export type Config = Readonly<{
@@ -99,6 +102,8 @@ export type Config = Readonly<{
   auditTokenIssuance: boolean;
   /** Requests per minute an agent token may make when neither its org nor the agent set a limit. */
   rateLimit: { agentRpm: number };
+  /** The agent hub (docs/hub.md): message size, and the socket layer's per-socket limits. */
+  hub: { maxMessageBytes: number; eventsPerSecond: number; maxBuffered: number };
   /** Policies the compliance report checks live state against (docs/compliance.md). */
   compliance: {
     credentialMaxAgeDays: number;
@@ -203,5 +208,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     auditTokenIssuance: e.GATEHOUSE_AUDIT_TOKEN_ISSUANCE === 'true',
     rateLimit: { agentRpm: e.GATEHOUSE_RATE_LIMIT_AGENT_RPM },
+    hub: {
+      maxMessageBytes: e.GATEHOUSE_HUB_MAX_MESSAGE_BYTES,
+      eventsPerSecond: e.GATEHOUSE_HUB_EVENTS_PER_SECOND,
+      maxBuffered: e.GATEHOUSE_HUB_MAX_BUFFERED,
+    },
   });
 }

@@ -22,6 +22,7 @@ import { createComplianceService } from './modules/compliance/service.js';
 import { createCredentialService } from './modules/credentials/service.js';
 import { createDelegationService } from './modules/delegations/service.js';
 import { createForwarder } from './modules/gateway/forward.js';
+import { createHubService } from './modules/hub/service.js';
 import { createInvitationService } from './modules/invitations/service.js';
 import { createKeyService } from './modules/keys/service.js';
 import { createAccessTokenVerifier } from './modules/oauth/access-tokens.js';
@@ -215,6 +216,16 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
     auditCommits,
     cacheTtlMs: config.authzCacheSeconds * 1000,
   });
+  const hub = createHubService({
+    db,
+    clock,
+    log,
+    audit,
+    authorizer,
+    agents,
+    orgs,
+    maxMessageBytes: config.hub.maxMessageBytes,
+  });
   const bootstrap = createBootstrap({
     db,
     users,
@@ -280,6 +291,7 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
       vault,
       rateLimits,
       signing,
+      hub,
     },
     state,
 

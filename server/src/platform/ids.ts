@@ -21,7 +21,9 @@ export type IdPrefix =
   | 'ckp'
   | 'prn'
   | 'int'
-  | 'csk';
+  | 'csk'
+  | 'rm'
+  | 'msg';
 
 // Random bytes drawn 4 KiB at a time: one syscall per 256 ids instead of one per id.
 let pool = Buffer.alloc(0);

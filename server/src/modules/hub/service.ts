@@ -1,0 +1,672 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../../platform/clock.js';
+import { actorOf } from '../../platform/context.js';
+import type { Db, Trx } from '../../platform/db/database.js';
+import { newId } from '../../platform/ids.js';
+import { decodeCursor, toPage } from '../../platform/pagination.js';
+import type { AgentService } from '../agents/service.js';
+import type { AuditService } from '../audit/service.js';
+import type { Authorizer } from '../authz/authorize.js';
+import type { OrgService } from '../orgs/service.js';
+import type {
+  EditInput,
+  HubBroadcast,
+  HubCtx,
+  HubRealtime,
+  MessageView,
+  PrincipalRef,
+  RoomRole,
+  RoomView,
+  SendInput,
+} from './contract.js';
+import { hubErrors as errors } from './errors.js';
+import { hubRepo as repo } from './repo.js';
+import type { CreateRoomInput, UpdateRoomInput } from './schema.js';
+import type { Room, RoomMember, RoomMessage } from './tables.js';
+
+interface Deps {
+  db: Db;
+  clock: Clock;
+  log: Logger;
+  audit: AuditService;
+  authorizer: Pick<Authorizer, 'authorize'>;
+  agents: Pick<AgentService, 'getRecord'>;
+  orgs: Pick<OrgService, 'isMember'>;
+  /** The largest message body, in UTF-8 bytes (GATEHOUSE_HUB_MAX_MESSAGE_BYTES). */
+  maxMessageBytes: number;
+}
+
+/** docs/hub.md: a message's `data`, serialized. */
+const MAX_DATA_BYTES = 16 * 1024;
+const ROOMS_WRITE = 'gatehouse:rooms.write';
+const ADMIN_SCOPE = 'gatehouse:admin';
+const UNIQUE_VIOLATION = '23505';
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+export function presentRoom(r: Room, myRole: RoomRole | null): RoomView {
+  return {
+    id: r.id,
+    slug: r.slug,
+    name: r.name,
+    topic: r.topic,
+    visibility: r.visibility,
+    tags: r.tags,
+    created_by: { type: r.created_by_type, id: r.created_by_id },
+    archived: r.archived,
+    last_seq: Number(r.last_seq),
+    created_at: r.created_at.toISOString(),
+    updated_at: r.updated_at.toISOString(),
+    my_role: myRole,
+  };
+}
+
+export function presentMessage(m: RoomMessage): MessageView {
+  return {
+    id: m.id,
+    room_id: m.room_id,
+    seq: Number(m.seq),
+    sender: {
+      type: m.sender_type,
+      id: m.sender_id,
+      ...(m.on_behalf_of ? { on_behalf_of: m.on_behalf_of } : {}),
+    },
+    body: m.body,
+    data: m.data,
+    reply_to: m.reply_to,
+    client_msg_id: m.client_msg_id,
+    created_at: m.created_at.toISOString(),
+    edited_at: iso(m.edited_at),
+    deleted_at: iso(m.deleted_at),
+  };
+}
+
+export const presentMember = (m: RoomMember) => ({
+  type: m.member_type,
+  id: m.member_id,
+  role: m.role,
+  added_at: m.added_at.toISOString(),
+});
+
+/**
+ * Whose membership counts: the user, or the agent whose authority the token carries (for a
+ * delegated token, the subject, as in authorization decisions).
+ */
+const memberOf = (ctx: HubCtx): PrincipalRef =>
+  ctx.principal.type === 'user'
+    ? { type: 'user', id: ctx.principal.userId }
+    : { type: 'agent', id: ctx.principal.agentId };
+
+/** Who sends: the member, or for a delegated token the actor that made the call, for the subject. */
+function senderOf(ctx: HubCtx): PrincipalRef & { onBehalfOf: string | null } {
+  const p = ctx.principal;
+  if (p.type === 'user') return { type: 'user', id: p.userId, onBehalfOf: null };
+  return { type: 'agent', id: actorOf(p).id, onBehalfOf: p.act ? p.agentId : null };
+}
+
+const isOrgAdmin = (ctx: HubCtx) => ctx.principal.type === 'user' && ctx.principal.role === 'admin';
+
+const refOf = (memberId: string): PrincipalRef =>
+  memberId.startsWith('usr_') ? { type: 'user', id: memberId } : { type: 'agent', id: memberId };
+
+const sameRef = (a: PrincipalRef, b: PrincipalRef) => a.type === b.type && a.id === b.id;
+
+interface Access {
+  room: Room;
+  /** The caller's own membership; null when it is none. */
+  role: RoomRole | null;
+}
+
+/**
+ * Rooms, their members and their messages (docs/hub.md): the rules of who may do what, and the
+ * announcements the socket layer broadcasts. Every stored, edited or deleted message is announced
+ * once, after its commit, on the node that made it.
+ */
+export function createHubService(deps: Deps) {
+  const { db, clock, audit } = deps;
+  const listeners = new Set<(event: HubBroadcast) => void>();
+  const stored = { socket: 0, http: 0 };
+
+  function announce(event: HubBroadcast) {
+    for (const listener of listeners) {
+      try {
+        listener(event);
+      } catch (err) {
+        // One failing listener must not cost the others, nor the caller its answer.
+        deps.log.error({ err: (err as Error).message, type: event.type }, 'hub broadcast listener failed');
+      }
+    }
+  }
+
+  const record = (
+    trx: Trx,
+    ctx: HubCtx,
+    action: string,
+    target: { type: string; id: string },
+    details: Record<string, unknown>,
+  ) =>
+    audit.record(trx, {
+      orgId: ctx.principal.orgId,
+      actor: actorOf(ctx.principal),
+      action,
+      target,
+      meta: ctx.meta,
+      details,
+    });
+
+  /** An owner may change the room and its members; an agent also needs the management scope. */
+  function canManage(ctx: HubCtx, role: RoomRole | null) {
+    const p = ctx.principal;
+    if (p.type === 'user') return p.role === 'admin' || role === 'owner';
+    return role === 'owner' && (p.scopes.includes(ROOMS_WRITE) || p.scopes.includes(ADMIN_SCOPE));
+  }
+
+  /** The room as the caller may see it: another org's, or private and not the caller's, is absent. */
+  async function load(trx: Trx, ctx: HubCtx, roomId: string, opts: { forUpdate?: boolean } = {}) {
+    const orgId = ctx.principal.orgId;
+    const room = await repo.room(trx, orgId, roomId, opts);
+    if (!room) throw errors.roomNotFound();
+    const role = (await repo.member(trx, orgId, roomId, memberOf(ctx)))?.role ?? null;
+    if (room.visibility === 'private' && !role && !isOrgAdmin(ctx)) throw errors.roomNotFound();
+    return { room, role };
+  }
+
+  const authzPrincipal = (ctx: HubCtx) => {
+    const p = ctx.principal;
+    if (p.type !== 'agent') return undefined;
+    return {
+      orgId: p.orgId,
+      agentId: p.agentId,
+      tokenId: p.tokenId,
+      scopes: p.scopes,
+      ...(p.act ? { act: p.act } : {}),
+    };
+  };
+
+  const roomResource = (r: Room) => ({ type: 'Room', id: r.id, name: r.slug, tags: r.tags });
+
+  /** For an agent, the decision on the room, outside any transaction (it may load); denials audited. */
+  async function authorize(ctx: HubCtx, action: 'room.read' | 'room.post', room: Room) {
+    const principal = authzPrincipal(ctx);
+    if (!principal) return;
+    const decision = await deps.authorizer.authorize(
+      principal,
+      action,
+      roomResource(room),
+      { ip: ctx.meta.ip },
+      { meta: ctx.meta },
+    );
+    if (!decision.allowed) throw errors.denied(action, decision.reasons);
+  }
+
+  /** The room, for a caller that may read it. */
+  async function readable(ctx: HubCtx, roomId: string): Promise<Access> {
+    const access = await db.tenant(ctx.principal.orgId, (trx) => load(trx, ctx, roomId));
+    await authorize(ctx, 'room.read', access.room);
+    return access;
+  }
+
+  /**
+   * Posting (and changing one's messages) needs membership as owner or member (org admins act
+   * as owners), the org role member or above, a live room, and for an agent `room.post`.
+   */
+  function assertMayPost(ctx: HubCtx, { room, role }: Access) {
+    const effective = role ?? (isOrgAdmin(ctx) ? 'owner' : null);
+    if (!effective) throw errors.notAMember();
+    if (effective === 'read_only') throw errors.readOnly();
+    if (ctx.principal.type === 'user' && ctx.principal.role === 'viewer')
+      throw errors.readOnly('Viewers of the organization read rooms but do not post');
+    if (room.archived) throw errors.archived();
+  }
+
+  async function postable(ctx: HubCtx, roomId: string): Promise<Access> {
+    const access = await db.tenant(ctx.principal.orgId, (trx) => load(trx, ctx, roomId));
+    assertMayPost(ctx, access);
+    await authorize(ctx, 'room.post', access.room);
+    return access;
+  }
+
+  function assertSizes(body: string, data: Record<string, unknown> | undefined) {
+    if (Buffer.byteLength(body, 'utf8') > deps.maxMessageBytes) throw errors.tooLarge(deps.maxMessageBytes);
+    if (data !== undefined && Buffer.byteLength(JSON.stringify(data), 'utf8') > MAX_DATA_BYTES)
+      throw errors.dataTooLarge(MAX_DATA_BYTES);
+  }
+
+  /** Agents the authorizer lets read, among `rooms`; not audited, as nothing was asked of them. */
+  async function readableByAgent<T extends Room>(ctx: HubCtx, rooms: T[]): Promise<T[]> {
+    const principal = authzPrincipal(ctx);
+    if (!principal) return rooms;
+    const allowed = await Promise.all(
+      rooms.map(
+        async (r) =>
+          (
+            await deps.authorizer.authorize(
+              principal,
+              'room.read',
+              roomResource(r),
+              { ip: ctx.meta.ip },
+              {
+                audit: false,
+              },
+            )
+          ).allowed,
+      ),
+    );
+    return rooms.filter((_, i) => allowed[i]);
+  }
+
+  async function removeMembership(ctx: HubCtx, roomId: string, target: PrincipalRef, self: boolean) {
+    const orgId = ctx.principal.orgId;
+    await db.tenant(orgId, async (trx) => {
+      const { role } = await load(trx, ctx, roomId, { forUpdate: true });
+      if (!self && !canManage(ctx, role)) throw errors.notOwner();
+      const owners = await repo.lockOwners(trx, orgId, roomId);
+      const removed = await repo.removeMember(trx, orgId, roomId, target);
+      if (!removed) throw self ? errors.notAMember() : errors.memberNotFound();
+      if (removed.role === 'owner' && owners.length === 1) throw errors.lastOwner();
+      await record(
+        trx,
+        ctx,
+        'hub.member_removed',
+        { type: 'room', id: roomId },
+        {
+          member: target,
+          role: removed.role,
+          ...(self ? { left: true } : {}),
+        },
+      );
+    });
+    announce({ type: 'member:removed', orgId, roomId, member: target });
+  }
+
+  const realtime: HubRealtime = {
+    async roomsToJoin(ctx) {
+      const rooms = await db.tenant(ctx.principal.orgId, (trx) =>
+        repo.roomsOf(trx, ctx.principal.orgId, memberOf(ctx)),
+      );
+      return (await readableByAgent(ctx, rooms)).map((r) => ({
+        id: r.id,
+        slug: r.slug,
+        last_seq: Number(r.last_seq),
+      }));
+    },
+
+    /** Becomes a member of a room the caller may read (a public one, or any for an org admin). */
+    async join(ctx, roomId) {
+      const orgId = ctx.principal.orgId;
+      const { room, role } = await readable(ctx, roomId);
+      if (role) return presentRoom(room, role);
+      if (room.archived) throw errors.archived();
+      const who = memberOf(ctx);
+      const added = await db.tenant(orgId, async (trx) => {
+        // Archived, deleted or made private since it was read: judged again under the lock.
+        const now = await load(trx, ctx, roomId, { forUpdate: true });
+        if (now.room.archived) throw errors.archived();
+        if (now.role) return { room: now.room, role: now.role, added: false };
+        const row = await repo.addMember(trx, {
+          room_id: roomId,
+          org_id: orgId,
+          member_type: who.type,
+          member_id: who.id,
+          role: 'member',
+          added_by: who.id,
+          added_at: clock.now(),
+        });
+        await record(
+          trx,
+          ctx,
+          'hub.member_added',
+          { type: 'room', id: roomId },
+          {
+            member: who,
+            role: 'member',
+            joined: true,
+          },
+        );
+        return { room: now.room, role: row?.role ?? 'member', added: true };
+      });
+      if (added.added) announce({ type: 'member:added', orgId, roomId, member: who });
+      return presentRoom(added.room, added.role);
+    },
+
+    async send(ctx, roomId, input: SendInput, via) {
+      const orgId = ctx.principal.orgId;
+      assertSizes(input.body, input.data);
+      await postable(ctx, roomId);
+      const sender = senderOf(ctx);
+      const key = input.client_msg_id;
+      const stored_ = await db
+        .tenant(orgId, async (trx) => {
+          if (key) {
+            const existing = await repo.byClientMsgId(trx, orgId, roomId, sender, key);
+            if (existing) return { row: existing, duplicate: true };
+          }
+          if (input.reply_to && !(await repo.message(trx, orgId, roomId, input.reply_to)))
+            throw errors.invalidReplyTo();
+          const seq = await repo.nextSeq(trx, orgId, roomId);
+          if (seq === undefined) {
+            throw (await repo.room(trx, orgId, roomId)) ? errors.archived() : errors.roomNotFound();
+          }
+          const now = clock.now();
+          const row = await repo.insertMessage(trx, {
+            id: newId('msg', now.getTime()),
+            org_id: orgId,
+            room_id: roomId,
+            seq,
+            sender_type: sender.type,
+            sender_id: sender.id,
+            on_behalf_of: sender.onBehalfOf,
+            body: input.body,
+            data: input.data === undefined ? null : JSON.stringify(input.data),
+            reply_to: input.reply_to ?? null,
+            client_msg_id: key ?? null,
+            created_at: now,
+          });
+          return { row, duplicate: false };
+        })
+        .catch(async (err) => {
+          // The same key sent twice at once: the loser's transaction (and its seq) rolled back.
+          if (!key || (err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
+          const row = await db.tenant(orgId, (trx) => repo.byClientMsgId(trx, orgId, roomId, sender, key));
+          if (!row) throw err;
+          return { row, duplicate: true };
+        });
+      const message = presentMessage(stored_.row);
+      if (!stored_.duplicate) {
+        stored[via]++;
+        announce({ type: 'message:new', orgId, message });
+      }
+      return { message, duplicate: stored_.duplicate };
+    },
+
+    /** The sender changes its message's body (and data, when given; kept otherwise). */
+    async edit(ctx, roomId, messageId, input: EditInput) {
+      const orgId = ctx.principal.orgId;
+      assertSizes(input.body, input.data);
+      await postable(ctx, roomId);
+      const sender = senderOf(ctx);
+      const row = await db.tenant(orgId, async (trx) => {
+        const before = await repo.message(trx, orgId, roomId, messageId, { forUpdate: true });
+        if (!before || before.deleted_at) throw errors.messageNotFound();
+        if (!sameRef({ type: before.sender_type, id: before.sender_id }, sender)) throw errors.notSender();
+        const after = await repo.updateMessage(trx, orgId, messageId, {
+          body: input.body,
+          ...(input.data === undefined ? {} : { data: JSON.stringify(input.data) }),
+          edited_at: clock.now(),
+        });
+        await record(
+          trx,
+          ctx,
+          'hub.message_edited',
+          { type: 'message', id: messageId },
+          {
+            room_id: roomId,
+            seq: Number(after.seq),
+          },
+        );
+        return after;
+      });
+      const message = presentMessage(row);
+      announce({ type: 'message:updated', orgId, message });
+      return message;
+    },
+
+    /**
+     * Leaves a tombstone: same id and seq, no body or data. The sender, or for moderation the
+     * room's owners and the org's admins. Deleting a tombstone again answers it unchanged.
+     */
+    async remove(ctx, roomId, messageId) {
+      const orgId = ctx.principal.orgId;
+      const access = await db.tenant(orgId, (trx) => load(trx, ctx, roomId));
+      const moderator = canManage(ctx, access.role);
+      if (!moderator) assertMayPost(ctx, access);
+      else if (access.room.archived) throw errors.archived();
+      await authorize(ctx, 'room.post', access.room);
+      const sender = senderOf(ctx);
+      const result = await db.tenant(orgId, async (trx) => {
+        const before = await repo.message(trx, orgId, roomId, messageId, { forUpdate: true });
+        if (!before) throw errors.messageNotFound();
+        const own = sameRef({ type: before.sender_type, id: before.sender_id }, sender);
+        if (!own && !moderator) throw errors.notSender();
+        if (before.deleted_at) return { row: before, changed: false };
+        const after = await repo.updateMessage(trx, orgId, messageId, {
+          body: '',
+          data: null,
+          deleted_at: clock.now(),
+        });
+        await record(
+          trx,
+          ctx,
+          'hub.message_deleted',
+          { type: 'message', id: messageId },
+          {
+            room_id: roomId,
+            seq: Number(after.seq),
+            sender: { type: before.sender_type, id: before.sender_id },
+          },
+        );
+        return { row: after, changed: true };
+      });
+      const message = presentMessage(result.row);
+      if (result.changed) announce({ type: 'message:deleted', orgId, message });
+      return message;
+    },
+
+    async after(ctx, roomId, afterSeq, limit) {
+      await readable(ctx, roomId);
+      const orgId = ctx.principal.orgId;
+      const rows = await db.tenant(orgId, (trx) => repo.after(trx, orgId, roomId, afterSeq, limit + 1));
+      return { items: rows.slice(0, limit).map(presentMessage), has_more: rows.length > limit };
+    },
+
+    onBroadcast(listener) {
+      listeners.add(listener);
+      return () => {
+        listeners.delete(listener);
+      };
+    },
+  };
+
+  return {
+    ...realtime,
+
+    /** Messages stored since start, by how they came (for the socket layer's counter). */
+    storedMessages: (): Readonly<typeof stored> => ({ ...stored }),
+
+    async createRoom(ctx: HubCtx, input: CreateRoomInput): Promise<RoomView> {
+      const orgId = ctx.principal.orgId;
+      const who = memberOf(ctx);
+      const now = clock.now();
+      const room = await db.tenant(orgId, async (trx) => {
+        if (await repo.slugTaken(trx, orgId, input.slug)) throw errors.slugTaken(input.slug);
+        const row = await repo
+          .insertRoom(trx, {
+            id: newId('rm', now.getTime()),
+            org_id: orgId,
+            slug: input.slug,
+            name: input.name,
+            topic: input.topic ?? '',
+            visibility: input.visibility ?? 'public',
+            tags: input.tags ?? [],
+            created_by_type: who.type,
+            created_by_id: who.id,
+            archived: false,
+            created_at: now,
+            updated_at: now,
+          })
+          .catch((err) => {
+            throw (err as { code?: string }).code === UNIQUE_VIOLATION ? errors.slugTaken(input.slug) : err;
+          });
+        await repo.addMember(trx, {
+          room_id: row.id,
+          org_id: orgId,
+          member_type: who.type,
+          member_id: who.id,
+          role: 'owner',
+          added_by: who.id,
+          added_at: now,
+        });
+        await record(
+          trx,
+          ctx,
+          'hub.room_created',
+          { type: 'room', id: row.id },
+          {
+            slug: row.slug,
+            visibility: row.visibility,
+            tags: row.tags,
+          },
+        );
+        return row;
+      });
+      return presentRoom(room, 'owner');
+    },
+
+    /** Public rooms and the caller's own (every room for an org admin); for an agent, those it may read. */
+    async listRooms(ctx: HubCtx, q: { limit: number; cursor?: string | undefined; mine?: boolean }) {
+      const orgId = ctx.principal.orgId;
+      const rows = await db.tenant(orgId, (trx) =>
+        repo.listRooms(trx, orgId, memberOf(ctx), {
+          after: decodeCursor(q.cursor),
+          limit: q.limit + 1,
+          mine: q.mine ?? false,
+          all: isOrgAdmin(ctx),
+        }),
+      );
+      const page = toPage(rows, q.limit, (r) => r.id);
+      const items = await readableByAgent(ctx, page.items);
+      return { items: items.map((r) => presentRoom(r, r.my_role)), next_cursor: page.next_cursor };
+    },
+
+    async getRoom(ctx: HubCtx, roomId: string): Promise<RoomView> {
+      const { room, role } = await readable(ctx, roomId);
+      return presentRoom(room, role);
+    },
+
+    async updateRoom(ctx: HubCtx, roomId: string, input: UpdateRoomInput): Promise<RoomView> {
+      const orgId = ctx.principal.orgId;
+      const result = await db.tenant(orgId, async (trx) => {
+        const { room, role } = await load(trx, ctx, roomId, { forUpdate: true });
+        if (!canManage(ctx, role)) throw errors.notOwner();
+        const patch: Record<string, unknown> = {};
+        for (const field of ['name', 'topic', 'visibility', 'archived'] as const) {
+          if (input[field] !== undefined && input[field] !== room[field]) patch[field] = input[field];
+        }
+        if (input.tags !== undefined && JSON.stringify(input.tags) !== JSON.stringify(room.tags))
+          patch.tags = input.tags;
+        const fields = Object.keys(patch);
+        if (!fields.length) return { room, role, archived: false };
+        const after = await repo.updateRoom(trx, orgId, roomId, { ...patch, updated_at: clock.now() });
+        await record(trx, ctx, 'hub.room_updated', { type: 'room', id: roomId }, { slug: room.slug, fields });
+        return { room: after, role, archived: patch.archived === true };
+      });
+      if (result.archived) announce({ type: 'room:archived', orgId, roomId });
+      return presentRoom(result.room, result.role);
+    },
+
+    /** Deletes the room with its members and messages. */
+    async deleteRoom(ctx: HubCtx, roomId: string): Promise<void> {
+      const orgId = ctx.principal.orgId;
+      await db.tenant(orgId, async (trx) => {
+        const { room, role } = await load(trx, ctx, roomId, { forUpdate: true });
+        if (!canManage(ctx, role)) throw errors.notOwner();
+        await repo.deleteRoom(trx, orgId, roomId);
+        await record(
+          trx,
+          ctx,
+          'hub.room_deleted',
+          { type: 'room', id: roomId },
+          {
+            slug: room.slug,
+            last_seq: Number(room.last_seq),
+          },
+        );
+      });
+      announce({ type: 'room:deleted', orgId, roomId });
+    },
+
+    async listMembers(ctx: HubCtx, roomId: string) {
+      await readable(ctx, roomId);
+      const orgId = ctx.principal.orgId;
+      return db.tenant(orgId, (trx) => repo.members(trx, orgId, roomId));
+    },
+
+    /** Adds a user or agent of the org with `role`, or changes its role; `created` when added. */
+    async putMember(ctx: HubCtx, roomId: string, memberId: string, role: RoomRole) {
+      const orgId = ctx.principal.orgId;
+      const target = refOf(memberId);
+      // Before the transaction: the agent cache may load, which inside one would wait for itself.
+      if (target.type === 'agent') {
+        const agent = await deps.agents.getRecord(orgId, target.id);
+        if (!agent || agent.status === 'archived') throw errors.invalidMember();
+      }
+      const result = await db.tenant(orgId, async (trx) => {
+        const { role: mine } = await load(trx, ctx, roomId, { forUpdate: true });
+        if (!canManage(ctx, mine)) throw errors.notOwner();
+        if (target.type === 'user' && !(await deps.orgs.isMember(trx, orgId, target.id)))
+          throw errors.invalidMember();
+        const owners = await repo.lockOwners(trx, orgId, roomId);
+        const before = await repo.member(trx, orgId, roomId, target);
+        if (before?.role === role) return { member: before, created: false };
+        if (before?.role === 'owner' && owners.length === 1) throw errors.lastOwner();
+        const member = await repo.putMember(trx, {
+          room_id: roomId,
+          org_id: orgId,
+          member_type: target.type,
+          member_id: target.id,
+          role,
+          added_by: memberOf(ctx).id,
+          added_at: clock.now(),
+        });
+        await record(
+          trx,
+          ctx,
+          before ? 'hub.member_changed' : 'hub.member_added',
+          { type: 'room', id: roomId },
+          { member: target, role, ...(before ? { from: before.role } : {}) },
+        );
+        return { member, created: !before };
+      });
+      if (result.created) announce({ type: 'member:added', orgId, roomId, member: target });
+      return result;
+    },
+
+    /** Owners and admins remove anyone; a member may remove itself (leave). */
+    removeMember: (ctx: HubCtx, roomId: string, memberId: string) => {
+      const target = refOf(memberId);
+      return removeMembership(ctx, roomId, target, sameRef(target, memberOf(ctx)));
+    },
+
+    leave: (ctx: HubCtx, roomId: string) => removeMembership(ctx, roomId, memberOf(ctx), true),
+
+    /**
+     * History ascending by seq: with `after_seq`, the first `limit` after it (and before
+     * `before_seq` when given too); otherwise the last `limit` before `before_seq`, or the newest.
+     */
+    async history(
+      ctx: HubCtx,
+      roomId: string,
+      q: { before_seq?: number | undefined; after_seq?: number | undefined; limit: number },
+    ) {
+      await readable(ctx, roomId);
+      const orgId = ctx.principal.orgId;
+      const { before_seq: before, after_seq: after, limit } = q;
+      const rows = await db.tenant(orgId, (trx) =>
+        after !== undefined
+          ? repo.after(trx, orgId, roomId, after, limit + 1, before)
+          : repo.before(trx, orgId, roomId, before, limit + 1),
+      );
+      const items = rows.slice(0, limit);
+      if (after === undefined) items.reverse();
+      return { items: items.map(presentMessage), has_more: rows.length > limit };
+    },
+
+    async search(ctx: HubCtx, roomId: string, q: { q: string; limit: number }) {
+      await readable(ctx, roomId);
+      const orgId = ctx.principal.orgId;
+      const rows = await db.tenant(orgId, (trx) => repo.search(trx, orgId, roomId, q.q, q.limit));
+      return { items: rows.map(presentMessage) };
+    },
+  };
+}
+export type HubService = ReturnType<typeof createHubService>;
