@@ -31,4 +31,15 @@ export {
 } from './agent/verifier.js';
 export { type ClientOptions, GatehouseClient } from './client.js';
 export { GatehouseError, type Problem } from './errors.js';
+export type * from './rooms/types.js';
+export {
+  connectRooms,
+  RoomsClient,
+  RoomsError,
+  type RoomsEvent,
+  type RoomsEvents,
+  type RoomsOptions,
+  type SendOptions,
+  type SendResult,
+} from './rooms.js';
 export type * from './types.js';

@@ -1,3 +1,4 @@
+import { connectRooms, type RoomsClient, type RoomsOptions } from '../rooms.js';
 import { type ClientAuth, clientAuthentication } from './client-auth.js';
 import { discover, type ServerMetadata } from './discovery.js';
 import { type DPoPKeyPair, DPoPProver } from './dpop.js';
@@ -143,6 +144,20 @@ export class AgentClient {
     } finally {
       this.#inflight = undefined;
     }
+  }
+
+  /**
+   * Connects to the hub's rooms as this agent (sdk/src/rooms.ts), with its cached tokens: the
+   * connection refreshes them and outlives each one. A DPoP-bound token is refused over the
+   * socket (`dpop_unsupported`), so use a client without `dpop` for rooms.
+   */
+  rooms(options: Omit<RoomsOptions, 'url' | 'token'> = {}): Promise<RoomsClient> {
+    return connectRooms({
+      url: this.#options.issuer,
+      token: () => this.getToken(),
+      fetch: this.#fetch,
+      ...options,
+    });
   }
 
   /**
