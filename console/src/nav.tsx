@@ -1,24 +1,7 @@
 // The console's pages. The router and the sidebar both read this list, so adding a page is one entry here.
 import type { ComponentType, ReactNode, SVGProps } from 'react';
 import type { Role } from './api';
-import { AccountPage } from './pages/AccountPage';
-import { AgentDetailPage } from './pages/AgentDetailPage';
-import { AgentSkillsPage } from './pages/AgentSkillsPage';
-import { AgentsPage } from './pages/AgentsPage';
-import { AnalyticsPage } from './pages/AnalyticsPage';
-import { AuditCheckpointsPage } from './pages/AuditCheckpointsPage';
-import { AuditLogPage } from './pages/AuditLogPage';
-import { CapabilitiesPage } from './pages/CapabilitiesPage';
-import { CompliancePage } from './pages/CompliancePage';
-import { DelegationsPage } from './pages/DelegationsPage';
-import { GatewayLogPage } from './pages/GatewayLogPage';
-import { HomePage } from './pages/HomePage';
-import { IntegrationDetailPage } from './pages/IntegrationDetailPage';
-import { IntegrationsPage } from './pages/IntegrationsPage';
-import { PoliciesPage } from './pages/PoliciesPage';
-import { RegistrationPage } from './pages/RegistrationPage';
-import { SigningKeysPage } from './pages/SigningKeysPage';
-import { UsersPage } from './pages/UsersPage';
+import { lazyPage } from './lib/lazyPage';
 import {
   ActivityIcon,
   BadgeIcon,
@@ -49,71 +32,114 @@ export interface NavItem {
 }
 
 export const NAV_ITEMS: readonly NavItem[] = [
-  { path: '/', label: 'Overview', icon: HomeIcon, element: <HomePage /> },
+  {
+    path: '/',
+    label: 'Overview',
+    icon: HomeIcon,
+    element: lazyPage(() => import('./pages/HomePage'), 'HomePage'),
+  },
   {
     path: '/agents',
     label: 'Agents',
     icon: BotIcon,
-    element: <AgentsPage />,
+    element: lazyPage(() => import('./pages/AgentsPage'), 'AgentsPage'),
     subpages: [
-      { path: ':id', element: <AgentDetailPage /> },
-      { path: ':id/skills', element: <AgentSkillsPage /> },
+      { path: ':id', element: lazyPage(() => import('./pages/AgentDetailPage'), 'AgentDetailPage') },
+      { path: ':id/skills', element: lazyPage(() => import('./pages/AgentSkillsPage'), 'AgentSkillsPage') },
     ],
   },
   {
     path: '/capabilities',
     label: 'Capabilities',
     icon: BadgeIcon,
-    element: <CapabilitiesPage />,
+    element: lazyPage(() => import('./pages/CapabilitiesPage'), 'CapabilitiesPage'),
     minRole: 'manager',
   },
-  { path: '/policies', label: 'Policies', icon: PolicyIcon, element: <PoliciesPage />, minRole: 'manager' },
+  {
+    path: '/policies',
+    label: 'Policies',
+    icon: PolicyIcon,
+    element: lazyPage(() => import('./pages/PoliciesPage'), 'PoliciesPage'),
+    minRole: 'manager',
+  },
   {
     path: '/integrations',
     label: 'Integrations',
     icon: PlugIcon,
-    element: <IntegrationsPage />,
+    element: lazyPage(() => import('./pages/IntegrationsPage'), 'IntegrationsPage'),
     minRole: 'admin',
-    subpages: [{ path: ':id', element: <IntegrationDetailPage /> }],
+    subpages: [
+      {
+        path: ':id',
+        element: lazyPage(() => import('./pages/IntegrationDetailPage'), 'IntegrationDetailPage'),
+      },
+    ],
   },
   {
     path: '/gateway-log',
     label: 'Gateway calls',
     icon: ActivityIcon,
-    element: <GatewayLogPage />,
+    element: lazyPage(() => import('./pages/GatewayLogPage'), 'GatewayLogPage'),
     minRole: 'admin',
   },
   {
     path: '/delegations',
     label: 'Delegations',
     icon: HandoffIcon,
-    element: <DelegationsPage />,
+    element: lazyPage(() => import('./pages/DelegationsPage'), 'DelegationsPage'),
     minRole: 'admin',
   },
-  { path: '/users', label: 'Users & roles', icon: UsersIcon, element: <UsersPage /> },
+  {
+    path: '/users',
+    label: 'Users & roles',
+    icon: UsersIcon,
+    element: lazyPage(() => import('./pages/UsersPage'), 'UsersPage'),
+  },
   {
     path: '/registration',
     label: 'Client registration',
     icon: ClipboardIcon,
-    element: <RegistrationPage />,
+    element: lazyPage(() => import('./pages/RegistrationPage'), 'RegistrationPage'),
     minRole: 'admin',
   },
-  { path: '/keys', label: 'Signing keys', icon: KeyIcon, element: <SigningKeysPage />, minRole: 'admin' },
+  {
+    path: '/keys',
+    label: 'Signing keys',
+    icon: KeyIcon,
+    element: lazyPage(() => import('./pages/SigningKeysPage'), 'SigningKeysPage'),
+    minRole: 'admin',
+  },
   {
     path: '/audit',
     label: 'Audit log',
     icon: ScrollIcon,
-    element: <AuditLogPage />,
+    element: lazyPage(() => import('./pages/AuditLogPage'), 'AuditLogPage'),
     minRole: 'admin',
-    subpages: [{ path: 'checkpoints', element: <AuditCheckpointsPage /> }],
+    subpages: [
+      {
+        path: 'checkpoints',
+        element: lazyPage(() => import('./pages/AuditCheckpointsPage'), 'AuditCheckpointsPage'),
+      },
+    ],
   },
   {
     path: '/compliance',
     label: 'Compliance',
     icon: ShieldCheckIcon,
-    element: <CompliancePage />,
+    element: lazyPage(() => import('./pages/CompliancePage'), 'CompliancePage'),
     minRole: 'admin',
   },
-  { path: '/analytics', label: 'Analytics', icon: ChartIcon, element: <AnalyticsPage />, minRole: 'admin' },
-  { path: '/account', label: 'Account', icon: UserIcon, element: <AccountPage /> },
+  {
+    path: '/analytics',
+    label: 'Analytics',
+    icon: ChartIcon,
+    element: lazyPage(() => import('./pages/AnalyticsPage'), 'AnalyticsPage'),
+    minRole: 'admin',
+  },
+  {
+    path: '/account',
+    label: 'Account',
+    icon: UserIcon,
+    element: lazyPage(() => import('./pages/AccountPage'), 'AccountPage'),
+  },
 ];
