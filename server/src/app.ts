@@ -17,6 +17,7 @@ import { registerCredentialRoutes } from './modules/credentials/routes.js';
 import { registerDelegationRoutes } from './modules/delegations/routes.js';
 import { registerGatewayRoutes } from './modules/gateway/routes.js';
 import { registerHealthRoutes } from './modules/health/routes.js';
+import { registerHubRoutes } from './modules/hub/routes.js';
 import { registerInvitationRoutes } from './modules/invitations/routes.js';
 import { registerJwksRoute, registerKeyRoutes } from './modules/keys/routes.js';
 import { createClientAuthentication } from './modules/oauth/client-auth.js';
@@ -150,6 +151,7 @@ export async function buildApp(runtime: Runtime): Promise<ZApp> {
       registerVaultRoutes(v1, deps);
       registerRateLimitRoutes(v1, deps);
       registerSigningRoutes(v1, deps);
+      registerHubRoutes(v1, deps);
     },
     { prefix: '/v1' },
   );

@@ -31,7 +31,8 @@ export type ManagementScope =
   | 'gatehouse:audit.read'
   | 'gatehouse:authz.read'
   | 'gatehouse:authz.write'
-  | 'gatehouse:authz.check';
+  | 'gatehouse:authz.check'
+  | 'gatehouse:rooms.write';
 
 const DPOP_ALGS = DPOP_SIGNING_ALGS.join(' ');
 
@@ -195,6 +196,23 @@ export function createGuards({ auth, verifier, dpop, issuer, onAgent }: GuardDep
         if (!presented) {
           reply.header('www-authenticate', 'Bearer');
           throw unauthorized('unauthenticated', 'An agent access token is required');
+        }
+        const principal = await agentPrincipal(request, reply, presented);
+        if (onAgent) await onAgent(request, reply, principal);
+        request.principal = principal;
+      };
+    },
+
+    /**
+     * preHandler: a live session (any role) or an agent's access token whatever its scopes, for
+     * routes open to every member whose service judges the rest (the hub's rooms).
+     */
+    member() {
+      return async (request: FastifyRequest, reply: FastifyReply) => {
+        const presented = accessTokenOf(request);
+        if (!presented) {
+          request.principal = await userPrincipal(request, 'viewer');
+          return;
         }
         const principal = await agentPrincipal(request, reply, presented);
         if (onAgent) await onAgent(request, reply, principal);
