@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { client } from './client.js';
 import { startTestServer, type TestServer } from './harness.js';
-import { clientBuilder, otherOrgAdmin, type TestClient } from './oauth-fixture.js';
+import { clientBuilder, formPost, otherOrgAdmin, type TestClient } from './oauth-fixture.js';
 
 let server: TestServer;
 let api: ReturnType<typeof client>;
@@ -332,6 +332,22 @@ describe('agents', () => {
     expect(sent.body.sender).toEqual({ type: 'agent', id: a.agentId });
     const members = await api.get(`/v1/rooms/${room.id}/members`, token);
     expect(members.body.items).toContainEqual(expect.objectContaining({ type: 'agent', id: a.agentId }));
+  });
+
+  it('refuses a revoked token and a suspended agent', async () => {
+    const a = await newAgent();
+    await grant(a.agentId, 'data_read');
+    const revoked = await a.token();
+    expect((await api.get(`/v1/rooms/${room.id}/messages`, revoked)).status).toBe(200);
+    expect((await formPost(api, '/oauth/revoke', { token: revoked }, a.auth)).status).toBe(200);
+    const afterRevoke = await api.get(`/v1/rooms/${room.id}/messages`, revoked);
+    expect(afterRevoke.status).toBe(401);
+    expect(afterRevoke.body.code).toBe('invalid_token');
+    const live = await a.token();
+    expect((await api.patch(`/v1/agents/${a.agentId}`, { status: 'suspended' }, admin)).status).toBe(200);
+    const suspended = await api.get(`/v1/rooms/${room.id}/messages`, live);
+    expect(suspended.status).toBe(401);
+    expect((await api.get('/v1/rooms', 'not-a-token')).status).toBe(401);
   });
 
   it('needs gatehouse:rooms.write to create rooms and manage members', async () => {

@@ -16,7 +16,6 @@ export const hubErrors = {
   archived: () => conflict('room_archived', 'The room is archived: nothing more can be posted or joined'),
   slugTaken: (slug: string) => conflict('slug_taken', `A room named ${slug} already exists`),
   lastOwner: () => conflict('last_owner', 'A room keeps at least one owner'),
-  privateRoom: () => new AppError(403, 'not_a_member', 'A private room is joined by invitation only'),
   tooLarge: (limit: number) =>
     new AppError(413, 'message_too_large', `A message body may hold ${limit} bytes at most`),
   dataTooLarge: (limit: number) =>
