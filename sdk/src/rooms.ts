@@ -75,6 +75,14 @@ type Listener<E extends RoomsEvent> = (payload: RoomsEvents[E]) => void;
 
 type Ack<T> = ({ ok: true } & T) | { ok: false; error: { code: string; message: string } };
 
+/**
+ * Refusals that pass: a node starting or stopping (a rolling deploy), a handshake over the
+ * agent's rate limit, a fault. The client tries again, waiting 1 s, 2 s, 4 s… (at most 8 times in
+ * a row); any other refusal closes it.
+ */
+const TRANSIENT = new Set(['not_ready', 'rate_limited', 'internal']);
+const MAX_BACKOFF_STEPS = 8;
+
 /** Recent message ids kept per room to drop a message seen twice (a replay overlapping the live feed). */
 const SEEN_PER_ROOM = 1000;
 
@@ -84,6 +92,12 @@ const roomOf = (event: RoomsEvent, payload: unknown): string | undefined => {
 };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** 128 random bits as hex; getRandomValues, unlike randomUUID, exists on a page served over plain HTTP too. */
+const newClientMsgId = () =>
+  Array.from(globalThis.crypto.getRandomValues(new Uint8Array(16)), (b) =>
+    b.toString(16).padStart(2, '0'),
+  ).join('');
 
 /**
  * Connects to the hub (docs/hub.md) and resolves once the server has sent the session; rejects
@@ -127,6 +141,9 @@ export class RoomsClient {
   #waiters: { resolve: () => void; reject: (err: RoomsError) => void }[] = [];
   #closed: RoomsError | undefined;
   #refreshTimer: ReturnType<typeof setTimeout> | undefined;
+  #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Refused handshakes in a row that were worth another try. */
+  #retry = 0;
   #currentToken: string | undefined;
 
   constructor(options: RoomsOptions) {
@@ -205,7 +222,7 @@ export class RoomsClient {
     const payload = {
       room,
       body,
-      client_msg_id: options.clientMsgId ?? globalThis.crypto.randomUUID(),
+      client_msg_id: options.clientMsgId ?? newClientMsgId(),
       ...(options.data !== undefined ? { data: options.data } : {}),
       ...(options.replyTo !== undefined ? { reply_to: options.replyTo } : {}),
     };
@@ -281,6 +298,7 @@ export class RoomsClient {
     const s = this.socket;
     s.on('session', (session: RoomsSession) => {
       this.#session = session;
+      this.#retry = 0;
       for (const r of session.rooms) if (!this.#lastSeq.has(r.id)) this.#lastSeq.set(r.id, r.last_seq);
       for (const room of this.#left) s.emit('room:leave', { room }, () => {});
       this.#ready = true;
@@ -307,6 +325,11 @@ export class RoomsClient {
       // While the socket is active, the transport failed and socket.io tries again by itself.
       if (s.active) return;
       const refused = RoomsError.from(err.data ?? { code: err.message, message: err.message });
+      if (TRANSIENT.has(refused.code) && this.#retry < MAX_BACKOFF_STEPS) {
+        this.#emit('error', refused);
+        this.#retryTimer = setTimeout(() => s.connect(), 1000 * 2 ** this.#retry++);
+        return;
+      }
       this.#shutDown(refused);
       this.#emit('error', refused);
     });
@@ -438,6 +461,7 @@ export class RoomsClient {
     this.#closed = reason;
     this.#ready = false;
     clearTimeout(this.#refreshTimer);
+    clearTimeout(this.#retryTimer);
     for (const w of this.#waiters.splice(0)) w.reject(reason);
     this.socket.disconnect();
   }

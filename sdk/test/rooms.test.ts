@@ -218,13 +218,17 @@ describe('rooms client', () => {
       name: 'RoomsError',
       code: 'invalid_token',
     });
+    // A public room the agent has not joined: readable, but posting needs membership.
+    const lobby = await createRoom('lobby', 'public');
     const a = await connect(alice);
     const sent = outgoing(a);
-    const refused = await a.send(privateRoom, 'let me in').catch((e: unknown) => e);
+    const refused = await a.send(lobby, 'let me in').catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(RoomsError);
     expect(refused).toMatchObject({ code: 'not_a_member' });
     expect(sent.filter((s) => s.event === 'message:send')).toHaveLength(1);
-    await expect(a.join(privateRoom)).rejects.toMatchObject({ code: 'not_a_member' });
+    // A private room is not there for a non-member at all.
+    await expect(a.send(privateRoom, 'hello?')).rejects.toMatchObject({ code: 'not_found' });
+    await expect(a.join(privateRoom)).rejects.toMatchObject({ code: 'not_found' });
     await expect(a.send(room, 'x'.repeat(65_537))).rejects.toMatchObject({ code: 'message_too_large' });
     await expect(a.history(`rm_${'0'.repeat(26)}`)).rejects.toMatchObject({ code: 'not_found', status: 404 });
 
