@@ -49,6 +49,7 @@ import type {
   RegistrationSettings,
   RegistrationSettingsInput,
 } from './registration/types';
+import type { CreateRoomInput, HistoryPage, Room, RoomMember } from './rooms/types';
 
 export type {
   Agent,
@@ -368,6 +369,15 @@ export const api = {
     request<void>('DELETE', `/v1/integrations/${enc(id)}/grants/${enc(agentId)}`),
   getEgress: () => request<Egress>('GET', '/v1/egress'),
   putEgress: (input: EgressInput) => request<Egress>('PUT', '/v1/egress', input),
+
+  listRooms: (mine: boolean, cursor?: string | null, limit = 50) =>
+    request<Page<Room>>('GET', `/v1/rooms${query({ mine: mine ? 'true' : null, limit, cursor })}`),
+  createRoom: (input: CreateRoomInput) => request<Room>('POST', '/v1/rooms', input),
+  getRoom: (id: string) => request<Room>('GET', `/v1/rooms/${enc(id)}`),
+  joinRoom: (id: string) => request<unknown>('POST', `/v1/rooms/${enc(id)}/join`),
+  listRoomMembers: (id: string) => request<{ items: RoomMember[] }>('GET', `/v1/rooms/${enc(id)}/members`),
+  listRoomMessages: (id: string, page: { before_seq?: number; limit?: number } = {}) =>
+    request<HistoryPage>('GET', `/v1/rooms/${enc(id)}/messages${query(page)}`),
 };
 
 /** Where the browser itself fetches the compliance report as a file: same-origin, so the cookie goes along. */

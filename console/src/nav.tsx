@@ -7,6 +7,7 @@ import {
   BadgeIcon,
   BotIcon,
   ChartIcon,
+  ChatIcon,
   ClipboardIcon,
   HandoffIcon,
   HomeIcon,
@@ -47,6 +48,13 @@ export const NAV_ITEMS: readonly NavItem[] = [
       { path: ':id', element: lazyPage(() => import('./pages/AgentDetailPage'), 'AgentDetailPage') },
       { path: ':id/skills', element: lazyPage(() => import('./pages/AgentSkillsPage'), 'AgentSkillsPage') },
     ],
+  },
+  {
+    path: '/rooms',
+    label: 'Rooms',
+    icon: ChatIcon,
+    element: lazyPage(() => import('./pages/RoomsPage'), 'RoomsPage'),
+    subpages: [{ path: ':id', element: lazyPage(() => import('./pages/RoomPage'), 'RoomPage') }],
   },
   {
     path: '/capabilities',
