@@ -18,6 +18,7 @@ import { registerDelegationRoutes } from './modules/delegations/routes.js';
 import { registerGatewayRoutes } from './modules/gateway/routes.js';
 import { registerHealthRoutes } from './modules/health/routes.js';
 import { registerHubRoutes } from './modules/hub/routes.js';
+import { attachHubSocket, type HubSocketOptions } from './modules/hub/socket.js';
 import { registerInvitationRoutes } from './modules/invitations/routes.js';
 import { registerJwksRoute, registerKeyRoutes } from './modules/keys/routes.js';
 import { createClientAuthentication } from './modules/oauth/client-auth.js';
@@ -52,8 +53,13 @@ export type ZApp = FastifyInstance<
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+export interface AppOptions {
+  /** The hub's socket.io layer (tests shorten its heartbeat). */
+  hub?: HubSocketOptions;
+}
+
 /** Builds the HTTP app over a runtime, without listening: tests and main share it. */
-export async function buildApp(runtime: Runtime): Promise<ZApp> {
+export async function buildApp(runtime: Runtime, options: AppOptions = {}): Promise<ZApp> {
   const { config } = runtime;
   const app = Fastify({
     // pino's Logger is a FastifyBaseLogger; the generics differ only in optional members.
@@ -76,6 +82,8 @@ export async function buildApp(runtime: Runtime): Promise<ZApp> {
   registerProblemHandlers(app);
   const metrics = createMetrics({ auditShipper: runtime.services.auditShipper });
   registerMetrics(app, metrics);
+  // socket.io on the same HTTP server, beside Fastify's routes (docs/hub.md, "Real time").
+  attachHubSocket(app, { runtime, hub: runtime.services.hub, registry: metrics.registry }, options.hub);
   const securityHeaders = staticSecurityHeaders();
   // One synchronous hook for what every response carries: each hook, and each promise, costs
   // on the token path (bench/RESULTS.md).

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { buildApp, type ZApp } from './app.js';
+import { type AppOptions, buildApp, type ZApp } from './app.js';
 import type { Config } from './config.js';
 import { createRuntime, type Runtime, type RuntimeOptions } from './runtime.js';
 
@@ -20,10 +20,11 @@ export interface RunningServer {
 export async function startServer(
   config: Config,
   log: Logger,
-  options: RuntimeOptions = {},
+  options: RuntimeOptions & AppOptions = {},
 ): Promise<RunningServer> {
-  const runtime = createRuntime(config, log, options);
-  const app = await buildApp(runtime);
+  const { hub, ...runtimeOptions } = options;
+  const runtime = createRuntime(config, log, runtimeOptions);
+  const app = await buildApp(runtime, hub ? { hub } : {});
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

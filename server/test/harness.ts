@@ -94,6 +94,8 @@ export async function startTestServer(
     admin?: boolean;
     /** Collects every log line (at debug level), for tests that search the logs. */
     logLines?: string[];
+    /** The hub socket's heartbeat, shortened to see a missed one quickly. */
+    hubHeartbeat?: { intervalMs: number; timeoutMs: number };
   } = {},
 ): Promise<TestServer> {
   const db = await freshDatabase();
@@ -127,6 +129,7 @@ export async function startTestServer(
     const started = await startServer(config, log, {
       ...(pgliteDump ? { pgliteDump } : {}),
       ...(options.clock ? { clock: options.clock } : {}),
+      ...(options.hubHeartbeat ? { hub: { heartbeat: options.hubHeartbeat } } : {}),
       print: (text) => printed.push(text),
     });
     await started.started;
