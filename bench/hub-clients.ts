@@ -78,6 +78,8 @@ export type ClientCommand =
   /** From now on, counts the target's messages of `step`; [t0, t1) is the measured window. */
   | { type: 'step'; target: string; step: number; t0: number; t1: number }
   | { type: 'progress' }
+  /** Resolves once no packet of any kind has come for `ms` (or after `capMs` regardless). */
+  | { type: 'quiet'; ms: number; capMs: number }
   | { type: 'report' }
   | { type: 'close' };
 
@@ -101,6 +103,7 @@ export type ClientReply =
   | { type: 'connected'; connected: number; opened: number; failures: string[] }
   | { type: 'started'; receivers: number }
   | { type: 'progress'; receipts: number }
+  | { type: 'quiet'; quiet: boolean; waitedMs: number }
   | { type: 'report'; report: StepReport }
   | { type: 'ok' };
 
@@ -124,6 +127,18 @@ interface Step {
 
 const pools = new Map<string, Pool>();
 let current: Step | undefined;
+let lastPacketAt = 0;
+
+/** Waits for the traffic to stop: a connection's presence broadcasts, a backlog's last deliveries. */
+async function quiet(ms: number, capMs: number): Promise<ClientReply> {
+  const start = performance.now();
+  while (performance.now() - lastPacketAt < ms) {
+    if (performance.now() - start > capMs)
+      return { type: 'quiet', quiet: false, waitedMs: performance.now() - start };
+    await new Promise((r) => setTimeout(r, Math.max(10, ms - (performance.now() - lastPacketAt))));
+  }
+  return { type: 'quiet', quiet: true, waitedMs: performance.now() - start };
+}
 
 function onMessage(target: string, message: { data?: Partial<Stamp> | null }) {
   const now = wallNow();
@@ -158,6 +173,9 @@ async function connect(cmd: Extract<ClientCommand, { type: 'connect' }>): Promis
       missing.slice(i, i + 25).map(async (slot) => {
         try {
           const socket = await openSocket(cmd.url, cmd.room, cmd.tokens[slot]);
+          socket.onAny(() => {
+            lastPacketAt = performance.now();
+          });
           socket.on('message:new', (m) => onMessage(cmd.target, m));
           socket.on('disconnect', (reason: string) => {
             if (current?.target === cmd.target) count(current.disconnects, reason);
@@ -212,6 +230,8 @@ async function handle(cmd: ClientCommand): Promise<ClientReply> {
       return { type: 'started', receivers: current.receivers };
     case 'progress':
       return { type: 'progress', receipts: current?.receipts ?? 0 };
+    case 'quiet':
+      return quiet(cmd.ms, cmd.capMs);
     case 'report':
       return { type: 'report', report: report() };
     case 'close':
