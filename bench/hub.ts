@@ -11,6 +11,7 @@
 //                                                smoke run (printed, not recorded)
 //   BENCH_HUB_RATES="25,50,..."                  the ladder of sender rates (messages/s)
 //   BENCH_HUB_SOCKETS / BENCH_HUB_AGENTS         receiving sockets (500) / agents holding them (5)
+//   BENCH_HUB_BOUNDED_P99_MS                     the p99 a sustained step stays under (250)
 //   BENCH_LABEL="..." / BENCH_NOTE="..."         the RESULTS.md section's name / a line about the run
 //   BENCH_BUILD=0 ...                            skip `npm run build -w server`
 //   BENCH_NODE_FLAGS="--cpu-prof ..."            node flags for the Gatehouse servers
