@@ -212,6 +212,30 @@ describe('hub socket', () => {
     );
   });
 
+  it('ends a socket whose token was revoked, or whose session ended, when it next acts: nothing is stored', async () => {
+    const token = await writer.token();
+    const w = await connect(server.url, { token });
+    expect((await formPost(api, '/oauth/revoke', { token }, writer.auth)).status).toBe(200);
+    const before = await lastSeq(room1);
+    const gone = disconnected(w);
+    expect(
+      await send(w, 'message:send', { room: room1, body: 'after revocation', client_msg_id: 'rv-1' }),
+    ).toMatchObject({ ok: false, error: { code: 'invalid_token' } });
+    expect(await gone).toBe('io server disconnect');
+    expect(w.seen['auth:expired']?.[0]).toMatchObject({ code: 'invalid_token' });
+    expect(await lastSeq(room1)).toBe(before);
+
+    const session = await api.login(server.admin.email, server.admin.password);
+    const person = await connect(server.url, { token: session });
+    expect((await api.post('/v1/auth/logout', {}, session)).status).toBeLessThan(300);
+    const personGone = disconnected(person);
+    expect(await send(person, 'room:join', { room: room1 })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_token' },
+    });
+    expect(await personGone).toBe('io server disconnect');
+  });
+
   it("accepts the console's session cookie only from Gatehouse's own origin", async () => {
     const cookie = `gh_session=${admin}`;
     const own = await connect(server.url, {}, { cookie, origin: server.url });
