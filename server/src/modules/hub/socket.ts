@@ -71,7 +71,8 @@ function failureOf(err: unknown, log: Logger, event: string): Failure {
   return { ok: false, error: { code: 'internal', message: 'Something went wrong on our side' } };
 }
 
-function redisClients(redis: NonNullable<Runtime['config']['redis']>, log: Logger) {
+/** The Redis adapter over its own two connections (publish, subscribe), under the store's prefix. */
+function redisAdapter(redis: NonNullable<Runtime['config']['redis']>, log: Logger) {
   const pub = new Redis(redis.url, { maxRetriesPerRequest: 3 });
   const sub = pub.duplicate();
   let down = false;
@@ -84,7 +85,10 @@ function redisClients(redis: NonNullable<Runtime['config']['redis']>, log: Logge
       down = false;
     });
   }
-  return { pub, sub };
+  return {
+    adapter: createAdapter(pub, sub, { key: `${redis.prefix}socket.io` }),
+    close: () => Promise.allSettled([pub.quit(), sub.quit()]),
+  };
 }
 
 /**
@@ -105,7 +109,7 @@ export function attachHubSocket(
   const { config, log, clock, services } = runtime;
   const limits = config.hub;
   const heartbeat = options.heartbeat ?? HEARTBEAT;
-  const redis = config.redis ? redisClients(config.redis, log) : undefined;
+  const redis = config.redis ? redisAdapter(config.redis, log) : undefined;
 
   const io = new Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>(
     app.server,
@@ -116,9 +120,7 @@ export function attachHubSocket(
       pingInterval: heartbeat.intervalMs,
       pingTimeout: heartbeat.timeoutMs,
       ...(config.corsOrigins.length ? { cors: { origin: [...config.corsOrigins], credentials: true } } : {}),
-      ...(redis && config.redis
-        ? { adapter: createAdapter(redis.pub, redis.sub, { key: `${config.redis.prefix}socket.io` }) }
-        : {}),
+      ...(redis ? { adapter: redis.adapter } : {}),
     },
   );
   // The main namespace exists whatever one does; nothing is served there.
@@ -385,7 +387,7 @@ export function attachHubSocket(
   app.addHook('onClose', async () => {
     unsubscribe();
     await nsp.adapter.close();
-    if (redis) await Promise.allSettled([redis.pub.quit(), redis.sub.quit()]);
+    await redis?.close();
   });
   return io;
 }
