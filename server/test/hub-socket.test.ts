@@ -482,6 +482,27 @@ describe('hub socket', () => {
     expect(ids(gone.present)).toEqual([writer.agentId]);
   });
 
+  it("goes offline with a principal's last socket, not with one of several", async () => {
+    const about = (status: string) => (p: any) =>
+      p.room === room1 && p.principal.id === reader.agentId && p.status === status;
+    const w = await connect(server.url, { token: await writer.token() });
+    const r1 = await connect(server.url, { token: await reader.token() });
+    await received(w, 'presence:update', about('online'));
+    const r2 = await connect(server.url, { token: await reader.token() });
+    expect(await send(r2, 'room:join', { room: room1 })).toMatchObject({ ok: true });
+    const from = mark(w, 'presence:update');
+    r1.disconnect();
+    // Still present through r2: whatever r1's going announced would come before r2's.
+    await sleep(300);
+    r2.disconnect();
+    const gone = await received(w, 'presence:update', about('offline'), from);
+    expect(ids(gone.present)).toEqual([writer.agentId]);
+    await sleep(200);
+    const offline = (w.seen['presence:update'] ?? []).slice(from).filter(about('offline'));
+    expect(offline).toHaveLength(1);
+    w.disconnect();
+  });
+
   it('relays typing to the others in the room, not to the typist, and only from the feed', async () => {
     const w = await connect(server.url, { token: await writer.token() });
     const r = await connect(server.url, { token: await reader.token() });

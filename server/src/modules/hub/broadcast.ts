@@ -98,7 +98,7 @@ export function createBroadcaster({ nsp, hub, presence, log }: Deps) {
         joined = true;
       }
     }
-    if (joined) void presence.announce(roomId, member, 'online');
+    if (joined) void presence.announce(orgId, roomId, member, 'online');
   }
 
   async function handle(event: HubBroadcast) {
@@ -116,7 +116,7 @@ export function createBroadcaster({ nsp, hub, presence, log }: Deps) {
         // node's own sockets only when its request comes back, after presence was computed.
         const sockets = await nsp.in(personalRoom(event.orgId, event.member)).fetchSockets();
         for (const socket of sockets) socket.leave(event.roomId);
-        if (sockets.length) void presence.announce(event.roomId, event.member, 'offline');
+        if (sockets.length) void presence.announce(event.orgId, event.roomId, event.member, 'offline');
         return;
       }
       case 'room:archived':

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { HubNamespace } from './broadcast.js';
+import { type HubNamespace, personalRoom } from './broadcast.js';
 import type { PrincipalRef } from './contract.js';
 
 const keyOf = (p: PrincipalRef) => `${p.type}:${p.id}`;
@@ -20,24 +20,51 @@ export function createPresence(nsp: HubNamespace, log: Logger) {
   }
 
   /**
-   * Tells the room `principal` came or went, with who is present now; says nothing when that
-   * is not so any more (gone again, or still present through another socket).
+   * Whether `principal` coming or going changes who is present. Only its own sockets are looked
+   * at (its personal room, on every node), not the whole room: a principal with many sockets
+   * joining a large room must not cost the room a presence update, and a room-wide lookup, per
+   * socket. Online: its only socket in the room, or, when two joined at once and each sees the
+   * other, the one with the smallest id — a duplicate update is harmless, a missing one is not.
+   * Offline: none of its sockets is left in the room.
    */
-  async function update(room: string, principal: PrincipalRef, status: 'online' | 'offline') {
-    const now = await present(room);
-    const here = now.some((p) => keyOf(p) === keyOf(principal));
-    if (here === (status === 'online'))
-      nsp.to(room).emit('presence:update', { room, principal, status, present: now });
-    return now;
+  async function changes(
+    orgId: string,
+    room: string,
+    principal: PrincipalRef,
+    status: 'online' | 'offline',
+    socketId: string | undefined,
+  ): Promise<boolean> {
+    const mine = await nsp.in(personalRoom(orgId, principal)).fetchSockets();
+    const inRoom = mine.filter((s) => s.rooms.has(room)).map((s) => s.id);
+    if (status === 'offline') return inRoom.length === 0;
+    if (inRoom.length === 0) return false;
+    return inRoom.length === 1 || socketId === undefined || socketId === inRoom.sort()[0];
+  }
+
+  /** Tells the room `principal` came or went, with who is present now, when that changed. */
+  async function update(
+    orgId: string,
+    room: string,
+    principal: PrincipalRef,
+    status: 'online' | 'offline',
+    socketId?: string,
+  ): Promise<void> {
+    if (!(await changes(orgId, room, principal, status, socketId))) return;
+    nsp.to(room).emit('presence:update', { room, principal, status, present: await present(room) });
   }
 
   return {
     present,
-    update,
 
     /** As update, awaited by nobody but shutdown: failures are logged. */
-    announce(room: string, principal: PrincipalRef, status: 'online' | 'offline'): Promise<unknown> {
-      const work = update(room, principal, status).catch((err: unknown) =>
+    announce(
+      orgId: string,
+      room: string,
+      principal: PrincipalRef,
+      status: 'online' | 'offline',
+      socketId?: string,
+    ): Promise<unknown> {
+      const work = update(orgId, room, principal, status, socketId).catch((err: unknown) =>
         log.warn({ err, room }, 'presence could not be computed'),
       );
       inFlight.add(work);

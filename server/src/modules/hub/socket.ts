@@ -289,12 +289,13 @@ export function attachHubSocket(
       'room:join': async ({ room }) => {
         const view = await hub.join(ctx(), room);
         await socket.join(view.id);
-        return { room: view, present: await presence.update(view.id, ref, 'online') };
+        void presence.announce(socket.data.principal.orgId, view.id, ref, 'online', socket.id);
+        return { room: view, present: await presence.present(view.id) };
       },
       'room:leave': async ({ room }) => {
         if (socket.rooms.has(room)) {
           await socket.leave(room);
-          void presence.announce(room, ref, 'offline');
+          void presence.announce(socket.data.principal.orgId, room, ref, 'offline');
         }
         return {};
       },
@@ -354,14 +355,14 @@ export function attachHubSocket(
     });
     socket.on('disconnect', () => {
       clearTimeout(timer);
-      for (const room of left) void presence.announce(room, ref, 'offline');
+      for (const room of left) void presence.announce(socket.data.principal.orgId, room, ref, 'offline');
     });
 
     const { principal } = socket.data;
     socket.join([personalRoom(principal.orgId, ref), ...handshake.rooms.map((r) => r.id)]);
     socket.emit('session', { principal: ref, rooms: handshake.rooms });
     const joined = new Set(handshake.rooms.map((r) => r.id));
-    for (const room of joined) void presence.announce(room, ref, 'online');
+    for (const room of joined) void presence.announce(principal.orgId, room, ref, 'online', socket.id);
     void (async () => {
       // Rooms one after the other, each in seq order; a room the socket could not join is skipped.
       for (const [room, afterSeq] of Object.entries(handshake.resume)) {
