@@ -34,6 +34,19 @@ export const hubRepo = {
     return (opts.forUpdate ? query.forUpdate() : query).executeTakeFirst();
   },
 
+  /** The room and the caller's role in it, in one statement: the send path's access check. */
+  roomWithRole: (q: Q, orgId: string, id: string, who: PrincipalRef) =>
+    q
+      .selectFrom('rooms as r')
+      .leftJoin('room_members as m', (j) =>
+        j.onRef('m.room_id', '=', 'r.id').on('m.member_type', '=', who.type).on('m.member_id', '=', who.id),
+      )
+      .selectAll('r')
+      .select('m.role')
+      .where('r.org_id', '=', orgId)
+      .where('r.id', '=', id)
+      .executeTakeFirst(),
+
   slugTaken: async (q: Q, orgId: string, slug: string) =>
     !!(await q
       .selectFrom('rooms')
@@ -93,22 +106,6 @@ export const hubRepo = {
 
   deleteRoom: (q: Q, orgId: string, id: string) =>
     q.deleteFrom('rooms').where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst(),
-
-  /**
-   * Takes the room's next seq. The row lock it holds until commit orders the room's sends; a
-   * rollback returns the seq. Undefined when the room is archived (or gone).
-   */
-  nextSeq: async (q: Q, orgId: string, roomId: string) => {
-    const row = await q
-      .updateTable('rooms')
-      .set({ last_seq: sql`last_seq + 1` })
-      .where('org_id', '=', orgId)
-      .where('id', '=', roomId)
-      .where('archived', '=', false)
-      .returning('last_seq')
-      .executeTakeFirst();
-    return row && Number(row.last_seq);
-  },
 
   // Members.
   member: (q: Q, orgId: string, roomId: string, who: PrincipalRef) =>
@@ -171,8 +168,58 @@ export const hubRepo = {
       .execute(),
 
   // Messages.
-  insertMessage: (q: Q, row: Insertable<RoomMessagesTable>) =>
-    q.insertInto('room_messages').values(row).returning(MESSAGE_COLUMNS).executeTakeFirstOrThrow(),
+  /**
+   * Takes the room's next seq and stores the message with it in one statement, so the room row's
+   * lock is held for no round trip: sends to one room queue on it only for the statement itself.
+   * Nothing when the room is gone or archived. A client_msg_id already used fails the whole
+   * statement (unique violation), its seq with it.
+   */
+  appendMessage: (q: Q, row: Omit<Insertable<RoomMessagesTable>, 'seq'>) =>
+    q
+      .with('next', (w) =>
+        w
+          .updateTable('rooms')
+          .set({ last_seq: sql`last_seq + 1` })
+          .where('org_id', '=', row.org_id)
+          .where('id', '=', row.room_id)
+          .where('archived', '=', false)
+          .returning('last_seq'),
+      )
+      .insertInto('room_messages')
+      .columns([
+        'id',
+        'org_id',
+        'room_id',
+        'seq',
+        'sender_type',
+        'sender_id',
+        'on_behalf_of',
+        'body',
+        'data',
+        'reply_to',
+        'client_msg_id',
+        'created_at',
+      ])
+      .expression((e) =>
+        e
+          .selectFrom('next')
+          .select([
+            sql.val(row.id).as('id'),
+            sql.val(row.org_id).as('org_id'),
+            sql.val(row.room_id).as('room_id'),
+            'next.last_seq',
+            sql.val(row.sender_type).as('sender_type'),
+            sql.val(row.sender_id).as('sender_id'),
+            sql.val(row.on_behalf_of ?? null).as('on_behalf_of'),
+            sql.val(row.body).as('body'),
+            sql`${row.data ?? null}::jsonb`.as('data'),
+            sql.val(row.reply_to ?? null).as('reply_to'),
+            sql.val(row.client_msg_id ?? null).as('client_msg_id'),
+            sql`${row.created_at}::timestamptz`.as('created_at'),
+          ]),
+      )
+      .returning(MESSAGE_COLUMNS)
+      .executeTakeFirst(),
 
   message: (q: Q, orgId: string, roomId: string, id: string, opts: { forUpdate?: boolean } = {}) => {
     const query = q

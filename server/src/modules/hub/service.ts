@@ -117,6 +117,14 @@ interface Access {
   role: RoomRole | null;
 }
 
+/** The room as the caller may see it: another org's, or private and not the caller's, is absent. */
+function accessOf(ctx: HubCtx, found: (Room & { role: RoomRole | null }) | undefined): Access {
+  if (!found) throw errors.roomNotFound();
+  const { role, ...room } = found;
+  if (room.visibility === 'private' && !role && !isOrgAdmin(ctx)) throw errors.roomNotFound();
+  return { room, role };
+}
+
 /**
  * Rooms, their members and their messages (docs/hub.md): the rules of who may do what, and the
  * announcements the socket layer broadcasts. Every stored, edited or deleted message is announced
@@ -161,14 +169,11 @@ export function createHubService(deps: Deps) {
     return role === 'owner' && (p.scopes.includes(ROOMS_WRITE) || p.scopes.includes(ADMIN_SCOPE));
   }
 
-  /** The room as the caller may see it: another org's, or private and not the caller's, is absent. */
   async function load(trx: Trx, ctx: HubCtx, roomId: string, opts: { forUpdate?: boolean } = {}) {
     const orgId = ctx.principal.orgId;
     const room = await repo.room(trx, orgId, roomId, opts);
-    if (!room) throw errors.roomNotFound();
-    const role = (await repo.member(trx, orgId, roomId, memberOf(ctx)))?.role ?? null;
-    if (room.visibility === 'private' && !role && !isOrgAdmin(ctx)) throw errors.roomNotFound();
-    return { room, role };
+    const role = room ? ((await repo.member(trx, orgId, roomId, memberOf(ctx)))?.role ?? null) : null;
+    return accessOf(ctx, room && { ...room, role });
   }
 
   const authzPrincipal = (ctx: HubCtx) => {
@@ -332,51 +337,46 @@ export function createHubService(deps: Deps) {
     async send(ctx, roomId, input: SendInput, via) {
       const orgId = ctx.principal.orgId;
       assertSizes(input.body, input.data);
-      await postable(ctx, roomId);
+      // On the owner's connection, each statement naming its org (Db.system): the send path is
+      // two statements, not two tenant transactions of five and six round trips, and the room's
+      // seq lock is held by one statement alone (see appendMessage).
+      const found = await repo.roomWithRole(db.system, orgId, roomId, memberOf(ctx));
+      const access = accessOf(ctx, found);
+      assertMayPost(ctx, access);
+      await authorize(ctx, 'room.post', access.room);
       const sender = senderOf(ctx);
       const key = input.client_msg_id;
-      const stored_ = await db
-        .tenant(orgId, async (trx) => {
-          if (key) {
-            const existing = await repo.byClientMsgId(trx, orgId, roomId, sender, key);
-            if (existing) return { row: existing, duplicate: true };
-          }
-          if (input.reply_to && !(await repo.message(trx, orgId, roomId, input.reply_to)))
-            throw errors.invalidReplyTo();
-          const seq = await repo.nextSeq(trx, orgId, roomId);
-          if (seq === undefined) {
-            throw (await repo.room(trx, orgId, roomId)) ? errors.archived() : errors.roomNotFound();
-          }
-          const now = clock.now();
-          const row = await repo.insertMessage(trx, {
-            id: newId('msg', now.getTime()),
-            org_id: orgId,
-            room_id: roomId,
-            seq,
-            sender_type: sender.type,
-            sender_id: sender.id,
-            on_behalf_of: sender.onBehalfOf,
-            body: input.body,
-            data: input.data === undefined ? null : JSON.stringify(input.data),
-            reply_to: input.reply_to ?? null,
-            client_msg_id: key ?? null,
-            created_at: now,
-          });
-          return { row, duplicate: false };
-        })
-        .catch(async (err) => {
-          // The same key sent twice at once: the loser's transaction (and its seq) rolled back.
-          if (!key || (err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
-          const row = await db.tenant(orgId, (trx) => repo.byClientMsgId(trx, orgId, roomId, sender, key));
-          if (!row) throw err;
-          return { row, duplicate: true };
+      if (input.reply_to && !(await repo.message(db.system, orgId, roomId, input.reply_to)))
+        throw errors.invalidReplyTo();
+      const now = clock.now();
+      let row: RoomMessage | undefined;
+      try {
+        row = await repo.appendMessage(db.system, {
+          id: newId('msg', now.getTime()),
+          org_id: orgId,
+          room_id: roomId,
+          sender_type: sender.type,
+          sender_id: sender.id,
+          on_behalf_of: sender.onBehalfOf,
+          body: input.body,
+          data: input.data === undefined ? null : JSON.stringify(input.data),
+          reply_to: input.reply_to ?? null,
+          client_msg_id: key ?? null,
+          created_at: now,
         });
-      const message = presentMessage(stored_.row);
-      if (!stored_.duplicate) {
-        stored[via]++;
-        announce({ type: 'message:new', orgId, message });
+      } catch (err) {
+        // A retry: the key was used before (or by a send racing this one), whose message stands.
+        if (!key || (err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
+        const existing = await repo.byClientMsgId(db.system, orgId, roomId, sender, key);
+        if (!existing) throw err;
+        return { message: presentMessage(existing), duplicate: true };
       }
-      return { message, duplicate: stored_.duplicate };
+      // Archived or deleted since it was read.
+      if (!row) throw (await repo.room(db.system, orgId, roomId)) ? errors.archived() : errors.roomNotFound();
+      const message = presentMessage(row);
+      stored[via]++;
+      announce({ type: 'message:new', orgId, message });
+      return { message, duplicate: false };
     },
 
     /** The sender changes its message's body (and data, when given; kept otherwise). */

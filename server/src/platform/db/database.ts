@@ -18,8 +18,10 @@ export interface Db {
   /**
    * Runs outside any tenant, as the owner: only for work that precedes knowing the org
    * (session and invitation lookup by token hash, login by email, a user's own memberships),
-   * bootstrap, the CLI, migrations, and the audit group commit (one INSERT of rows the server
-   * built, each naming its org). Everything else tenant-owned goes through `tenant`.
+   * bootstrap, the CLI, migrations, the audit group commit (one INSERT of rows the server
+   * built, each naming its org), and the hub's send path (two single statements naming their org,
+   * so a room's seq lock is held for no round trip). Everything else tenant-owned goes through
+   * `tenant`.
    */
   readonly system: Kysely<Tables>;
   /** A transaction as the owner. */
