@@ -143,6 +143,35 @@ describe('migrations', () => {
   });
 });
 
+describe.runIf(onPostgres)('connection pool', () => {
+  it('answers 503 overloaded, not a 500, when no connection comes free in time', async () => {
+    const one = createDatabase(
+      loadConfig({
+        ...fresh.env,
+        DATABASE_POOL_MAX: '1',
+        GATEHOUSE_MASTER_KEY: randomBytes(32).toString('base64url'),
+      }),
+      silent,
+    );
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const holding = one.transaction(async () => held);
+    try {
+      await expect(sql`select 1`.execute(one.system)).rejects.toMatchObject({
+        status: 503,
+        code: 'overloaded',
+        extra: { retryAfterSeconds: 1 },
+      });
+    } finally {
+      release();
+      await holding;
+      await one.close();
+    }
+  }, 15_000);
+});
+
 describe('transactions', () => {
   beforeAll(async () => {
     await sql`create table test_counter (id int primary key, n int not null)`.execute(db.system);

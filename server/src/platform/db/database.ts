@@ -2,6 +2,7 @@ import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Config } from '../../config.js';
+import { AppError } from '../errors.js';
 import { insideTransaction, PGliteDialect } from './pglite-dialect.js';
 import { type StorageThread, startStorageThread } from './storage-thread.js';
 import type { Tables } from './tables.js';
@@ -48,6 +49,19 @@ export interface DatabaseOptions {
   pgliteDump?: Uint8Array;
 }
 
+/** pg-pool's message when no connection frees up within connectionTimeoutMillis. */
+const POOL_TIMEOUT = /^timeout exceeded when trying to connect$/;
+const overloaded = (cause: Error) =>
+  new AppError(
+    503,
+    'overloaded',
+    'Gatehouse is overloaded: no database connection came free; retry shortly',
+    {
+      retryAfterSeconds: 1,
+      cause,
+    },
+  );
+
 /** Opens the configured database: PostgreSQL when DATABASE_URL is set, PGlite otherwise. */
 export function createDatabase(config: Config, log: Logger, options: DatabaseOptions = {}): Db {
   let kysely: Kysely<Tables>;
@@ -60,7 +74,18 @@ export function createDatabase(config: Config, log: Logger, options: DatabaseOpt
     });
     // An idle client losing its server emits here; without a listener the process would crash.
     pool.on('error', (err) => log.error({ err: err.message }, 'postgres connection lost'));
-    kysely = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
+    kysely = new Kysely<Tables>({
+      dialect: new PostgresDialect({
+        pool: {
+          // Every connection busy past the wait: the node is overloaded, a 503 to retry, not a 500.
+          connect: () =>
+            pool.connect().catch((err: Error) => {
+              throw POOL_TIMEOUT.test(err.message) ? overloaded(err) : err;
+            }),
+          end: () => pool.end(),
+        },
+      }),
+    });
   } else {
     const { dataDir } = config.database;
     thread = startStorageThread(
