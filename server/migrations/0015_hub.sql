@@ -15,9 +15,10 @@ create table rooms (
   created_by_type text not null check (created_by_type in ('user', 'agent')),
   created_by_id text not null,
   archived boolean not null default false,
-  -- The seq of the newest message. A send increments it with `update … returning` in the
-  -- transaction that inserts the message: the row lock orders a room's sends, and a send that
-  -- rolls back takes its increment with it, so committed seqs have no gaps.
+  -- The seq of the newest message. A send increments it in the very statement that inserts the
+  -- message (`with next as (update … returning) insert … select`): the row lock orders a room's
+  -- sends for that statement alone, and a send that fails takes its increment with it, so
+  -- committed seqs have no gaps.
   last_seq bigint not null default 0 check (last_seq >= 0),
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),
