@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { io, type Socket } from 'socket.io-client';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli } from './cli-fixture.js';
 import { client } from './client.js';
+import { connect, ids, received } from './hub-fixture.js';
 import { clientBuilder, type TestClient } from './oauth-fixture.js';
 
 /**
@@ -12,47 +12,6 @@ import { clientBuilder, type TestClient } from './oauth-fixture.js';
  */
 const engines = Boolean(process.env.REDIS_URL && process.env.DATABASE_URL);
 const ADMIN = { email: 'hub-cluster@example.com', password: 'hub cluster password 1' };
-
-type Client = Socket & { seen: Record<string, any[]> };
-const opened: Socket[] = [];
-afterEach(() => {
-  for (const s of opened.splice(0)) s.disconnect();
-});
-
-function connect(url: string, token: string) {
-  const s = io(`${url}/agents`, {
-    auth: { token },
-    transports: ['websocket'],
-    reconnection: false,
-    forceNew: true,
-  });
-  opened.push(s);
-  const seen: Record<string, any[]> = {};
-  s.onAny((event: string, payload: unknown) => {
-    seen[event] ??= [];
-    seen[event].push(payload);
-  });
-  return new Promise<Client>((resolve, reject) => {
-    s.once('connect', () => resolve(Object.assign(s, { seen })));
-    s.once('connect_error', (err) => reject(new Error(`refused: ${JSON.stringify((err as any).data)}`)));
-  });
-}
-
-/** The first `event` (already received or still to come) whose payload matches. */
-function received(s: Client, event: string, match: (payload: any) => boolean): Promise<any> {
-  const found = s.seen[event]?.find(match);
-  if (found !== undefined) return Promise.resolve(found);
-  return new Promise((resolve) => {
-    const listener = (payload: any) => {
-      if (!match(payload)) return;
-      s.off(event, listener);
-      resolve(payload);
-    };
-    s.on(event, listener);
-  });
-}
-
-const ids = (present: { id: string }[]) => present.map((p) => p.id).sort();
 
 describe.runIf(engines)('the hub across two nodes', () => {
   const { startNode } = cli('hub-cluster', () => ({
@@ -105,9 +64,9 @@ describe.runIf(engines)('the hub across two nodes', () => {
 
   it('delivers a socket message from A to B and an HTTP post on B to A, with presence over both', async () => {
     const [nodeA, nodeB] = nodes as [Node, Node];
-    const onA = await connect(nodeA.url, await alice.token());
+    const onA = await connect(nodeA.url, { token: await alice.token() });
     await received(onA, 'presence:update', (p) => p.principal.id === alice.agentId && p.status === 'online');
-    const onB = await connect(nodeB.url, await bob.token());
+    const onB = await connect(nodeB.url, { token: await bob.token() });
 
     // B's arrival is announced on A with both present: presence is computed over both nodes.
     const online = await received(
@@ -160,8 +119,8 @@ describe.runIf(engines)('the hub across two nodes', () => {
     expect(
       (await a.post(`/v1/agents/${carol.agentId}/skills`, { capability: 'data_read' }, admin)).status,
     ).toBeLessThan(300);
-    const onA = await connect(nodeA.url, await alice.token());
-    const onB = await connect(nodeB.url, await carol.token());
+    const onA = await connect(nodeA.url, { token: await alice.token() });
+    const onB = await connect(nodeB.url, { token: await carol.token() });
     // Added on node A while the socket sits on node B.
     const put = await a.call('PUT', `/v1/rooms/${room}/members/${carol.agentId}`, {
       token: admin,

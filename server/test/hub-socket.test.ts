@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { io, type Socket } from 'socket.io-client';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Socket } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { client } from './client.js';
 import { manualClock, startTestServer, type TestServer } from './harness.js';
+import { connect, ids, mark, received, refusal, send } from './hub-fixture.js';
 import { clientBuilder, formPost, otherOrgAdmin, type TestClient } from './oauth-fixture.js';
 
 /**
@@ -14,80 +15,12 @@ import { clientBuilder, formPost, otherOrgAdmin, type TestClient } from './oauth
  */
 
 type Api = ReturnType<typeof client>;
-type Client = Socket & { seen: Record<string, any[]> };
-
 const MAX_MESSAGE_BYTES = 4096;
 const EVENTS_PER_SECOND = 20;
 const MAX_BUFFERED = 50;
 
-const opened: Socket[] = [];
-afterEach(() => {
-  for (const s of opened.splice(0)) s.disconnect();
-});
-
-/** A socket.io client on /agents that records every event it receives, in order. */
-function socketOf(url: string, auth: Record<string, unknown>, headers?: Record<string, string>): Client {
-  const s = io(`${url}/agents`, {
-    auth,
-    transports: ['websocket'],
-    reconnection: false,
-    forceNew: true,
-    ...(headers ? { extraHeaders: headers } : {}),
-  });
-  opened.push(s);
-  const seen: Record<string, any[]> = {};
-  s.onAny((event: string, payload: unknown) => {
-    seen[event] ??= [];
-    seen[event].push(payload);
-  });
-  return Object.assign(s, { seen });
-}
-
-function connect(url: string, auth: Record<string, unknown>, headers?: Record<string, string>) {
-  const s = socketOf(url, auth, headers);
-  return new Promise<Client>((resolve, reject) => {
-    s.once('connect', () => resolve(s));
-    s.once('connect_error', (err) => reject(new Error(`refused: ${JSON.stringify((err as any).data)}`)));
-  });
-}
-
-function refusal(url: string, auth: Record<string, unknown>, headers?: Record<string, string>) {
-  const s = socketOf(url, auth, headers);
-  return new Promise<{ message: string; data: { code: string; message: string } }>((resolve, reject) => {
-    s.once('connect', () => reject(new Error('the handshake was accepted')));
-    s.once('connect_error', (err) => resolve(err as any));
-  });
-}
-
-/** How many `event`s the socket has received so far, to wait for one after them. */
-const mark = (s: Client, event: string) => s.seen[event]?.length ?? 0;
-
-/** The first `event` (already received, after the first `from`, or still to come) whose payload matches. */
-function received(
-  s: Client,
-  event: string,
-  match: (payload: any) => boolean = () => true,
-  from = 0,
-): Promise<any> {
-  const found = s.seen[event]?.slice(from).find(match);
-  if (found !== undefined) return Promise.resolve(found);
-  return new Promise((resolve) => {
-    const listener = (payload: any) => {
-      if (!match(payload)) return;
-      s.off(event, listener);
-      resolve(payload);
-    };
-    s.on(event, listener);
-  });
-}
-
 const disconnected = (s: Socket) =>
   new Promise<string>((resolve) => (s.disconnected ? resolve('already') : s.once('disconnect', resolve)));
-
-const send = (s: Socket, event: string, payload?: unknown) =>
-  payload === undefined
-    ? s.timeout(10_000).emitWithAck(event)
-    : s.timeout(10_000).emitWithAck(event, payload);
 
 /** Agents of one org with rooms to talk in, built over HTTP as an operator would. */
 async function orgFixture(api: Api, admin: string, prefix: string) {
@@ -116,7 +49,6 @@ async function orgFixture(api: Api, admin: string, prefix: string) {
 }
 
 const agentRef = (c: TestClient) => ({ type: 'agent', id: c.agentId });
-const ids = (present: { type: string; id: string }[]) => present.map((p) => p.id).sort();
 
 describe('hub socket', () => {
   let server: TestServer;
@@ -263,15 +195,8 @@ describe('hub socket', () => {
       last_seq: expect.any(Number),
     });
 
-    const main = io(server.url, {
-      auth: { token: await writer.token() },
-      transports: ['websocket'],
-      reconnection: false,
-      forceNew: true,
-    });
-    opened.push(main);
-    const err: any = await new Promise((resolve) => main.once('connect_error', resolve));
-    expect(err.data.code).toBe('not_found');
+    const main = await refusal(server.url, { token: await writer.token() }, undefined, '/');
+    expect(main.data.code).toBe('not_found');
   });
 
   it('delivers a sent message to the room, the sender included, and to no other room or org', async () => {

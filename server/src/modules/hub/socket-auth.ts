@@ -1,9 +1,9 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { AgentPrincipal, RequestMeta } from '../../platform/context.js';
+import type { RequestMeta } from '../../platform/context.js';
 import { SESSION_COOKIE } from '../../platform/http/auth.js';
 import type { AgentService } from '../agents/service.js';
 import type { AuthService } from '../auth/service.js';
-import { type AccessTokenVerifier, InvalidToken } from '../oauth/access-tokens.js';
+import { type AccessTokenVerifier, agentPrincipalOf, InvalidToken } from '../oauth/access-tokens.js';
 import type { RateLimitService } from '../ratelimit/service.js';
 import type { HubPrincipal } from './contract.js';
 
@@ -86,15 +86,7 @@ export function createSocketAuth(deps: Deps) {
         'invalid_token',
         'Only an agent acting as itself or for another agent may connect',
       );
-    const principal: AgentPrincipal = {
-      type: 'agent',
-      agentId: claims.sub,
-      orgId: claims.org_id,
-      clientId: claims.client_id,
-      scopes: claims.scope.split(' ').filter(Boolean),
-      tokenId: claims.jti,
-      ...(claims.act ? { act: claims.act } : {}),
-    };
+    const principal = agentPrincipalOf(claims);
     return {
       principal,
       expiresAt: new Date(claims.exp * 1000),

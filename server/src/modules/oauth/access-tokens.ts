@@ -1,5 +1,5 @@
 import type { Clock } from '../../platform/clock.js';
-import type { ActClaim } from '../../platform/context.js';
+import type { ActClaim, AgentPrincipal } from '../../platform/context.js';
 import type { AgentService } from '../agents/service.js';
 import type { CredentialService } from '../credentials/service.js';
 import type { DelegationService } from '../delegations/service.js';
@@ -99,6 +99,17 @@ export function chainDepth(claims: Pick<AccessTokenClaims, 'act'>): number {
  * in it active, its client's credential live, every delegation grant it was issued under standing. One function for protected routes, introspection
  * and token exchange, so each refuses the same tokens.
  */
+/** The agent a live token of an agent's (sub `agt_…`) stands for, as routes and sockets see it. */
+export const agentPrincipalOf = (claims: AccessTokenClaims): AgentPrincipal => ({
+  type: 'agent',
+  agentId: claims.sub,
+  orgId: claims.org_id,
+  clientId: claims.client_id,
+  scopes: claims.scope.split(' ').filter(Boolean),
+  tokenId: claims.jti,
+  ...(claims.act ? { act: claims.act } : {}),
+});
+
 export function createAccessTokenVerifier(deps: Deps) {
   const { clock, issuer, keys } = deps;
 

@@ -1,7 +1,11 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.js';
 import type { AuthService } from '../../modules/auth/service.js';
-import { type AccessTokenVerifier, InvalidToken } from '../../modules/oauth/access-tokens.js';
+import {
+  type AccessTokenVerifier,
+  agentPrincipalOf,
+  InvalidToken,
+} from '../../modules/oauth/access-tokens.js';
 import { DPOP_SIGNING_ALGS, DpopError, type DpopVerifier } from '../../modules/oauth/dpop.js';
 import {
   type AgentPrincipal,
@@ -139,15 +143,7 @@ export function createGuards({ auth, verifier, dpop, issuer, onAgent }: GuardDep
         'Only an agent acting as itself or for another agent may use this API',
       );
     }
-    return {
-      type: 'agent',
-      agentId: claims.sub,
-      orgId: claims.org_id,
-      clientId: claims.client_id,
-      scopes: claims.scope.split(' ').filter(Boolean),
-      tokenId: claims.jti,
-      ...(claims.act ? { act: claims.act } : {}),
-    };
+    return agentPrincipalOf(claims);
   }
 
   async function userPrincipal(request: FastifyRequest, min: Role): Promise<UserPrincipal> {
