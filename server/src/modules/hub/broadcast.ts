@@ -101,12 +101,30 @@ export function createBroadcaster({ nsp, hub, presence, log }: Deps) {
     if (joined) void presence.announce(orgId, roomId, member, 'online');
   }
 
+  // Messages announced in one turn of the event loop go out together, room by room and in order:
+  // each connection then gets them as one queue, written at once (coalesceFrames).
+  type MessageEvent = Extract<HubBroadcast, { message: unknown }>;
+  const queued = new Map<string, MessageEvent[]>();
+  const flush = () => {
+    for (const [room, events] of queued) {
+      queued.delete(room);
+      for (const e of events) nsp.to(room).emit(e.type, e.message);
+    }
+  };
+  function queue(event: MessageEvent) {
+    if (!queued.size) setImmediate(flush);
+    const room = event.message.room_id;
+    const events = queued.get(room);
+    if (events) events.push(event);
+    else queued.set(room, [event]);
+  }
+
   async function handle(event: HubBroadcast) {
     switch (event.type) {
       case 'message:new':
       case 'message:updated':
       case 'message:deleted':
-        nsp.to(event.message.room_id).emit(event.type, event.message);
+        queue(event);
         return;
       case 'member:added':
         await memberAdded(event.orgId, event.roomId, event.member);

@@ -18,6 +18,7 @@ import {
   type ServerToClientEvents,
   type SocketData,
 } from './broadcast.js';
+import { coalesceFrames } from './coalesce.js';
 import {
   type HubCtx,
   type HubRealtime,
@@ -259,6 +260,7 @@ export function attachHubSocket(
       });
       if (verdict === 'cut') socket.disconnect(true);
     });
+    coalesceFrames(socket.conn);
     watchWriteBuffer(socket.conn, limits.maxBuffered, () => {
       log.warn(
         { principal: ref, buffered: limits.maxBuffered },
