@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../../platform/clock.js';
-import { type Ctx as AnyCtx, actorOf, type Principal, userIdOf } from '../../platform/context.js';
+import { type Ctx as AnyCtx, type Principal, userIdOf } from '../../platform/context.js';
 import type { Db, Trx } from '../../platform/db/database.js';
 import { badRequest, conflict, forbidden, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
@@ -43,14 +43,13 @@ export function createAgentService(deps: Deps) {
 
   /** Audits an action on an agent (or, for a reload, on the org) by the signed-in user. */
   const record = (trx: Trx, ctx: Ctx, targetId: string, action: string, details?: Record<string, unknown>) =>
-    audit.record(trx, {
-      orgId: ctx.principal.orgId,
-      actor: actorOf(ctx.principal),
+    audit.recordBy(
+      trx,
+      ctx,
       action,
-      target: { type: targetId.startsWith('org_') ? 'org' : 'agent', id: targetId },
-      meta: ctx.meta,
-      ...(details ? { details } : {}),
-    });
+      { type: targetId.startsWith('org_') ? 'org' : 'agent', id: targetId },
+      details,
+    );
 
   async function assertOwner(trx: Trx, orgId: string, userId: string) {
     if (!(await orgs.isMember(trx, orgId, userId))) {

@@ -1,4 +1,10 @@
-import type { ActClaim, RequestMeta } from '../../platform/context.js';
+import {
+  type ActClaim,
+  actorOf,
+  type Ctx,
+  type Principal,
+  type RequestMeta,
+} from '../../platform/context.js';
 import type { Db, Trx } from '../../platform/db/database.js';
 import { appendChained, createChainWriter } from './chain.js';
 
@@ -41,6 +47,26 @@ export function createAuditService({ db }: { db: Db }) {
   return {
     async record(trx: Trx, event: AuditEvent): Promise<void> {
       await appendChained(trx, [event]);
+    },
+
+    /** What `ctx`'s principal did to `target`, from the request `ctx` carries, in the caller's transaction. */
+    async recordBy(
+      trx: Trx,
+      ctx: Ctx<Principal>,
+      action: string,
+      target: { type: string; id: string },
+      details: Record<string, unknown> = {},
+    ): Promise<void> {
+      await appendChained(trx, [
+        {
+          orgId: ctx.principal.orgId,
+          actor: actorOf(ctx.principal),
+          action,
+          target,
+          meta: ctx.meta,
+          details,
+        },
+      ]);
     },
 
     /** Several events in the caller's transaction, in order. */

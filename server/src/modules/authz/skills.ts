@@ -92,15 +92,7 @@ export function createSkillService(deps: Deps) {
     agentId: string,
     action: string,
     details: Record<string, unknown>,
-  ) =>
-    audit.record(trx, {
-      orgId: ctx.principal.orgId,
-      actor: actorOf(ctx.principal),
-      action,
-      target: { type: 'agent', id: agentId },
-      details,
-      meta: ctx.meta,
-    });
+  ) => audit.recordBy(trx, ctx, action, { type: 'agent', id: agentId }, details);
 
   /** The agent's profile as decisions see it (from memory while fresh). */
   const profile = async (orgId: string, agentId: string): Promise<AgentProfile> =>

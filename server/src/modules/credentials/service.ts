@@ -1,7 +1,7 @@
 import type { Insertable } from 'kysely';
 import type { Logger } from 'pino';
 import type { Clock } from '../../platform/clock.js';
-import { type Ctx as AnyCtx, actorOf, type Principal, userIdOf } from '../../platform/context.js';
+import { type Ctx as AnyCtx, type Principal, userIdOf } from '../../platform/context.js';
 import type { SecretHasher } from '../../platform/crypto.js';
 import type { Db, Trx } from '../../platform/db/database.js';
 import { notFound } from '../../platform/errors.js';
@@ -54,14 +54,13 @@ export function createCredentialService(deps: Deps) {
   const authenticator = createClientAuthenticator(deps);
 
   const record = (trx: Trx, ctx: Ctx, c: Credential, action: string, details: Record<string, unknown> = {}) =>
-    audit.record(trx, {
-      orgId: ctx.principal.orgId,
-      actor: actorOf(ctx.principal),
+    audit.recordBy(
+      trx,
+      ctx,
       action,
-      target: { type: 'credential', id: c.id },
-      meta: ctx.meta,
-      details: { agent_id: c.agent_id, type: c.type, ...details },
-    });
+      { type: 'credential', id: c.id },
+      { agent_id: c.agent_id, type: c.type, ...details },
+    );
 
   /** Through the agents service: another org's agent is as absent as a missing one (404). */
   async function agentOf(ctx: Ctx, agentId: string, opts: { notArchived?: boolean } = {}) {

@@ -21,6 +21,9 @@ const MESSAGE_COLUMNS = [
   'deleted_at',
 ] as const;
 
+/** What a send writes, in the order the append's select gives them. */
+const APPENDED_COLUMNS = MESSAGE_COLUMNS.filter((c) => c !== 'edited_at' && c !== 'deleted_at');
+
 /**
  * SQL for rooms, their members and their messages. Every query filters by org even though RLS
  * also does.
@@ -186,20 +189,7 @@ export const hubRepo = {
           .returning('last_seq'),
       )
       .insertInto('room_messages')
-      .columns([
-        'id',
-        'org_id',
-        'room_id',
-        'seq',
-        'sender_type',
-        'sender_id',
-        'on_behalf_of',
-        'body',
-        'data',
-        'reply_to',
-        'client_msg_id',
-        'created_at',
-      ])
+      .columns(APPENDED_COLUMNS)
       .expression((e) =>
         e
           .selectFrom('next')

@@ -146,22 +146,6 @@ export function createHubService(deps: Deps) {
     }
   }
 
-  const record = (
-    trx: Trx,
-    ctx: HubCtx,
-    action: string,
-    target: { type: string; id: string },
-    details: Record<string, unknown>,
-  ) =>
-    audit.record(trx, {
-      orgId: ctx.principal.orgId,
-      actor: actorOf(ctx.principal),
-      action,
-      target,
-      meta: ctx.meta,
-      details,
-    });
-
   /** An owner may change the room and its members; an agent also needs the management scope. */
   function canManage(ctx: HubCtx, role: RoomRole | null) {
     const p = ctx.principal;
@@ -269,7 +253,7 @@ export function createHubService(deps: Deps) {
       const removed = await repo.removeMember(trx, orgId, roomId, target);
       if (!removed) throw self ? errors.notAMember() : errors.memberNotFound();
       if (removed.role === 'owner' && owners.length === 1) throw errors.lastOwner();
-      await record(
+      await audit.recordBy(
         trx,
         ctx,
         'hub.member_removed',
@@ -317,7 +301,7 @@ export function createHubService(deps: Deps) {
           added_by: who.id,
           added_at: clock.now(),
         });
-        await record(
+        await audit.recordBy(
           trx,
           ctx,
           'hub.member_added',
@@ -394,7 +378,7 @@ export function createHubService(deps: Deps) {
           ...(input.data === undefined ? {} : { data: JSON.stringify(input.data) }),
           edited_at: clock.now(),
         });
-        await record(
+        await audit.recordBy(
           trx,
           ctx,
           'hub.message_edited',
@@ -434,7 +418,7 @@ export function createHubService(deps: Deps) {
           data: null,
           deleted_at: clock.now(),
         });
-        await record(
+        await audit.recordBy(
           trx,
           ctx,
           'hub.message_deleted',
@@ -506,7 +490,7 @@ export function createHubService(deps: Deps) {
           added_by: who.id,
           added_at: now,
         });
-        await record(
+        await audit.recordBy(
           trx,
           ctx,
           'hub.room_created',
@@ -557,7 +541,13 @@ export function createHubService(deps: Deps) {
         const fields = Object.keys(patch);
         if (!fields.length) return { room, role, archived: false };
         const after = await repo.updateRoom(trx, orgId, roomId, { ...patch, updated_at: clock.now() });
-        await record(trx, ctx, 'hub.room_updated', { type: 'room', id: roomId }, { slug: room.slug, fields });
+        await audit.recordBy(
+          trx,
+          ctx,
+          'hub.room_updated',
+          { type: 'room', id: roomId },
+          { slug: room.slug, fields },
+        );
         return { room: after, role, archived: patch.archived === true };
       });
       if (result.archived) announce({ type: 'room:archived', orgId, roomId });
@@ -571,7 +561,7 @@ export function createHubService(deps: Deps) {
         const { room, role } = await load(trx, ctx, roomId, { forUpdate: true });
         if (!canManage(ctx, role)) throw errors.notOwner();
         await repo.deleteRoom(trx, orgId, roomId);
-        await record(
+        await audit.recordBy(
           trx,
           ctx,
           'hub.room_deleted',
@@ -618,7 +608,7 @@ export function createHubService(deps: Deps) {
           added_by: memberOf(ctx).id,
           added_at: clock.now(),
         });
-        await record(
+        await audit.recordBy(
           trx,
           ctx,
           before ? 'hub.member_changed' : 'hub.member_added',

@@ -8,7 +8,7 @@ import {
   type RequestMeta,
   userIdOf,
 } from '../../platform/context.js';
-import type { Db, Trx } from '../../platform/db/database.js';
+import type { Db } from '../../platform/db/database.js';
 import { forbidden, notFound } from '../../platform/errors.js';
 import { createCoherentCache } from '../../platform/store/coherent-cache.js';
 import type { EphemeralStore } from '../../platform/store/store.js';
@@ -87,22 +87,6 @@ export function createRateLimitService(deps: Deps) {
     if (!agent || agent.status === 'archived') throw notFound('Agent');
     return agent;
   }
-
-  const record = (
-    trx: Trx,
-    ctx: Ctx<Principal>,
-    action: string,
-    target: { type: string; id: string },
-    details: Record<string, unknown>,
-  ) =>
-    audit.record(trx, {
-      orgId: ctx.principal.orgId,
-      actor: actorOf(ctx.principal),
-      action,
-      target,
-      meta: ctx.meta,
-      details,
-    });
 
   /**
    * Audits a refusal once per actor and window: the first 429 says the agent hit its limit;
@@ -201,7 +185,7 @@ export function createRateLimitService(deps: Deps) {
           updated_by: userIdOf(ctx.principal),
           updated_at: clock.now(),
         });
-        await record(
+        await audit.recordBy(
           trx,
           ctx,
           'rate_limit.default_updated',
@@ -232,7 +216,7 @@ export function createRateLimitService(deps: Deps) {
             updated_at: clock.now(),
           });
         }
-        await record(
+        await audit.recordBy(
           trx,
           ctx,
           'rate_limit.agent_updated',

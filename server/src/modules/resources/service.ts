@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../../platform/clock.js';
-import { type Ctx as AnyCtx, actorOf, type Principal, userIdOf } from '../../platform/context.js';
+import { type Ctx as AnyCtx, type Principal, userIdOf } from '../../platform/context.js';
 import type { Db, Trx } from '../../platform/db/database.js';
 import { notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
@@ -37,14 +37,7 @@ export function createResourceService(deps: Deps) {
   const lookup = createResourceLookup(deps);
 
   const record = (trx: Trx, ctx: Ctx, r: Resource, action: string, details: Record<string, unknown> = {}) =>
-    audit.record(trx, {
-      orgId: ctx.principal.orgId,
-      actor: actorOf(ctx.principal),
-      action,
-      target: { type: 'resource', id: r.id },
-      meta: ctx.meta,
-      details: { uri: r.uri, ...details },
-    });
+    audit.recordBy(trx, ctx, action, { type: 'resource', id: r.id }, { uri: r.uri, ...details });
 
   // The schema checks the URI at the edge; this is for callers that are not routes.
   function assertUsable(uri: string) {

@@ -50,14 +50,13 @@ export function createSigningService(deps: Deps) {
   const verifier = createCommandVerifier(deps);
 
   const record = (trx: Trx, ctx: Ctx, k: SigningKey, action: string, details: Record<string, unknown> = {}) =>
-    audit.record(trx, {
-      orgId: ctx.principal.orgId,
-      actor: actorOf(ctx.principal),
+    audit.recordBy(
+      trx,
+      ctx,
       action,
-      target: { type: 'command_signing_key', id: k.id },
-      meta: ctx.meta,
-      details: { agent_id: k.agent_id, ...details },
-    });
+      { type: 'command_signing_key', id: k.id },
+      { agent_id: k.agent_id, ...details },
+    );
 
   /** Through the agents service: another org's agent is as absent as a missing one (404). */
   async function agentOf(ctx: Ctx, agentId: string, opts: { notArchived?: boolean } = {}) {

@@ -70,15 +70,7 @@ export function createVaultService(deps: Deps) {
     i: Integration,
     action: string,
     details: Record<string, unknown> = {},
-  ) =>
-    audit.record(trx, {
-      orgId: ctx.principal.orgId,
-      actor: actorOf(ctx.principal),
-      action,
-      target: { type: 'integration', id: i.id },
-      meta: ctx.meta,
-      details: { name: i.name, ...details },
-    });
+  ) => audit.recordBy(trx, ctx, action, { type: 'integration', id: i.id }, { name: i.name, ...details });
 
   const policyIn = async (trx: Trx, orgId: string): Promise<EgressPolicy> => {
     const row = await repo.egress(trx, orgId);
