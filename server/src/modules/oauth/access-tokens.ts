@@ -93,12 +93,6 @@ export function chainDepth(claims: Pick<AccessTokenClaims, 'act'>): number {
   return depth;
 }
 
-/**
- * Verifies Gatehouse's own access tokens: the signature with the key the header names (from
- * memory), the claims, and that nothing behind the token has ended — not revoked, every agent
- * in it active, its client's credential live, every delegation grant it was issued under standing. One function for protected routes, introspection
- * and token exchange, so each refuses the same tokens.
- */
 /** The agent a live token of an agent's (sub `agt_…`) stands for, as routes and sockets see it. */
 export const agentPrincipalOf = (claims: AccessTokenClaims): AgentPrincipal => ({
   type: 'agent',
@@ -110,6 +104,13 @@ export const agentPrincipalOf = (claims: AccessTokenClaims): AgentPrincipal => (
   ...(claims.act ? { act: claims.act } : {}),
 });
 
+/**
+ * Verifies Gatehouse's own access tokens: the signature with the key the header names (from
+ * memory), the claims, and that nothing behind the token has ended — not revoked, every agent
+ * in it active, its client's credential live, every delegation grant it was issued under
+ * standing. One function for protected routes, introspection and token exchange, so each refuses
+ * the same tokens.
+ */
 export function createAccessTokenVerifier(deps: Deps) {
   const { clock, issuer, keys } = deps;
 
