@@ -33,11 +33,11 @@ import {
   type LoadFigures,
   load1,
   loadRequest,
-  machine,
   median,
   packageVersion,
   postgresRedisEnv,
   postgresVersion,
+  recordedBy,
   recordSection,
   redisVersion,
   startGatehouseServer,
@@ -441,10 +441,7 @@ async function main() {
   }
   const section = `## Authorization: ${label}
 
-Recorded by \`npm run bench:authz\` (bench/authz.ts) on ${new Date().toISOString()}.
-
-- Machine: ${machine()}; 1-minute load average ${loadBefore} at the start, ${loadAfter} at the end (the machine is shared)
-- Code: ${revision}, ${process.env.BENCH_BUILD === '0' ? 'server dist as built before the run (BENCH_BUILD=0)' : 'server built from the working tree just before the run'}${process.env.BENCH_NOTE ? `\n- Note: ${process.env.BENCH_NOTE}` : ''}
+${recordedBy('authz', { loadBefore, loadAfter, revision })}
 - Versions: PostgreSQL ${await postgresVersion()}, Redis ${await redisVersion()}, @cedar-policy/cedar-wasm ${packageVersion('@cedar-policy/cedar-wasm')}, fastify ${packageVersion('fastify')}, autocannon ${packageVersion('autocannon')}
 - Policies: six (two permits, four forbids) with conditions on the agent's tags and trust score, the resource's name and tags, the context's ip (\`isInRange\`), method and delegation depth (\`BENCH_POLICIES\` in bench/lib.ts); in process the agent holds three skills and two tags (over HTTP, one skill and one tag). Every measured decision is allowed by \`ops-call-known-integrations\` unless it says denied.
 - In process: the runtime built as \`gatehouse start\` builds it (\`createRuntime\`, NODE_ENV=production, migrated and bootstrapped; PGlite in memory, or a fresh PostgreSQL database and Redis key prefix), ${IN_PROCESS_CALLERS} concurrent callers of \`authorize\` for ${seconds} s per figure, ${rounds} interleaved rounds (a ${warmupSeconds} s warm-up before the first). "Cache off" is \`createAuthorizer\` with \`cacheTtlMs: 0\` (what \`GATEHOUSE_AUTHZ_CACHE_SECONDS=0\` builds): each decision reads the agent, its skills and attributes and the policy set from their node-coherent caches (the database only on a change) and runs Cedar. "A new resource each time" is the cached authorizer missing on every call (key, evaluation, insert, eviction at 50,000 entries). Denials are each appended to the audit log (group commit) before the call returns. A decision that throws is counted as failed, not timed (the caches refill from the database when an entry expires: every 60 s, and on PostgreSQL a refill can wait for a pooled connection).

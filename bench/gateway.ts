@@ -29,12 +29,12 @@ import {
   type LoadFigures,
   load1,
   loadRequest,
-  machine,
   median,
   packageVersion,
   postgresRedisEnv,
   postgresVersion,
   ROOT,
+  recordedBy,
   recordSection,
   redisVersion,
   sequentialLatency,
@@ -353,10 +353,7 @@ async function main() {
   }
   const section = `## Gateway: ${label}
 
-Recorded by \`npm run bench:gateway\` (bench/gateway.ts) on ${new Date().toISOString()}.
-
-- Machine: ${machine()}; 1-minute load average ${loadBefore} at the start, ${loadAfter} at the end (the machine is shared)
-- Code: ${revision}, ${process.env.BENCH_BUILD === '0' ? 'server dist as built before the run (BENCH_BUILD=0)' : 'server built from the working tree just before the run'}${process.env.BENCH_NOTE ? `\n- Note: ${process.env.BENCH_NOTE}` : ''}
+${recordedBy('gateway', { loadBefore, loadAfter, revision })}
 - Versions: PostgreSQL ${await postgresVersion()}, Redis ${await redisVersion()}, fastify ${packageVersion('fastify')}, undici ${packageVersion('undici')}, autocannon ${packageVersion('autocannon')}
 - Upstream: a bare node:http server in its own process on 127.0.0.1 answering \`GET /api${PATH}\` with \`{ok, id, name, tags, price}\` as JSON (about 70 bytes). "Direct" calls it as is. "${BARE_PROXY}" is node:http in front of an undici pool in its own process, forwarding path and answer and nothing else (no authentication, policy, secret, limit or audit): the most any Node.js proxy could reach here, against which the gateway's own cost can be read; the 50% target is judged against direct, as the issue sets it. The gateway targets call \`GET /v1/gateway/${INTEGRATION}${PATH}\` with an agent's token on two \`gatehouse start\` servers (embedded with a fresh data dir; a fresh PostgreSQL database + Redis key prefix), NODE_ENV=production, default LOG_LEVEL=info (one line per request) to /dev/null. Each gateway call goes the whole way: token verification, the per-agent rate limit (\`GATEHOUSE_RATE_LIMIT_AGENT_RPM=${RATE_LIMIT_MAX}\`, its maximum: 600 rpm by default would refuse the load), the grant, the \`integration.call\` decision under the six policies of \`BENCH_POLICIES\` in bench/lib.ts (cached per token for 5 s, the default), the credential injected as a header, the egress check (127.0.0.1 allowed), the upstream call on a kept-alive connection, the answer streamed back through the redaction filter, and a \`gateway.called\` audit record.
 - Load: autocannon in the bench process, keep-alive, ${connections} connections, ${rounds} interleaved rounds of ${seconds} s (a ${warmupSeconds} s warm-up before each target's first); whole milliseconds. Then, in the same round, one request at a time on one kept-alive connection for ${LATENCY_SECONDS} s, timed to fractions of a millisecond: the latency the gateway adds without queueing, which the p50 target is judged on (under load, p50 mostly measures the queue: connections ÷ throughput). Figures are medians over the rounds; ratios and differences to direct are taken within each round, then the median.

@@ -39,12 +39,12 @@ import {
   freePort,
   isMain,
   load1,
-  machine,
   median,
   packageVersion,
   postgresRedisEnv,
   postgresVersion,
   ROOT,
+  recordedBy,
   recordSection,
   redisVersion,
   startGatehouseServer,
@@ -707,10 +707,7 @@ async function main() {
   }
   const section = `## Hub: ${label}
 
-Recorded by \`npm run bench:hub\` (bench/hub.ts) on ${new Date().toISOString()}.
-
-- Machine: ${machine()}; 1-minute load average ${loadBefore} at the start, ${loadAfter} at the end (the machine is shared)
-- Code: ${revision}, ${process.env.BENCH_BUILD === '0' ? 'server dist as built before the run (BENCH_BUILD=0)' : 'server built from the working tree just before the run'}${process.env.BENCH_NOTE ? `\n- Note: ${process.env.BENCH_NOTE}` : ''}
+${recordedBy('hub', { loadBefore, loadAfter, revision })}
 - Versions: PostgreSQL ${await postgresVersion()}, Redis ${await redisVersion()}, socket.io ${packageVersion('socket.io')}, socket.io-client ${packageVersion('socket.io-client')}, @socket.io/redis-adapter ${packageVersion('@socket.io/redis-adapter')}
 - Servers, each its own process on 127.0.0.1: "${BARE}" (bench/hub-bare.ts) is socket.io with its defaults, WebSocket only, namespace \`/agents\`: every socket joins the room, and each \`message:send\` is relayed with \`socket.to(room).emit('message:new', …)\` as a message shaped like Gatehouse's (id, seq, sender, timestamps; about the same bytes), then acked. No authentication, authorization, storage, limits or presence: the ceiling for fan-out with socket.io on this machine. Gatehouse runs as \`gatehouse start\` twice (embedded with a fresh data dir; a fresh PostgreSQL database + Redis key prefix, so each broadcast also goes through \`@socket.io/redis-adapter\`), NODE_ENV=production, default LOG_LEVEL=info to /dev/null, \`GATEHOUSE_RATE_LIMIT_AGENT_RPM=${RATE_LIMIT_MAX}\` and \`GATEHOUSE_HUB_EVENTS_PER_SECOND=${2 * Math.max(...RATES)}\` (one sender socket goes far above the default 30 events/s), the slow-consumer bound at its default. There, each message is authorized (\`room.post\`), stored (numbered per room, idempotency key) before it is broadcast, and acked with the stored message; the ${SOCKETS} receiving sockets belong to ${AGENTS} agents holding \`data_read\`, members of one private room, joined to it on connect; the sender is one more agent, with \`data_write\` too.
 - Load: the ${SOCKETS} receiving sockets live in one client process (bench/hub-clients.ts; socket.io-client, one WebSocket each, WebSocket only, no reconnection); the sender is one socket in the bench process, emitting \`message:send\` (a body of ${BODY.length} bytes; \`data\` holds the send time) at a steady rate, each message at its due time. Sockets for all three servers stay connected throughout; a socket a server dropped is reopened before the next step. Each step: ${STEP_WARMUP_SECONDS} s of sending unmeasured (${warmupSeconds} s before each server's first step), then a ${seconds} s window, then up to ${DRAIN_CAP_MS / 1000} s for late deliveries. Rates climb ${RATES.join(', ')} msg/s; at each rate the three servers take turns; ${rounds} rounds; a server with two unsustained steps in a row skips the higher rates of that round.

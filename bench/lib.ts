@@ -449,3 +449,18 @@ export async function buildServer() {
     }
   }
 }
+
+/**
+ * The lines a recorded section of a Gatehouse-building bench opens with: which script recorded it
+ * and when, the machine and its load around the run, and the code it ran.
+ */
+export function recordedBy(script: string, run: { loadBefore: string; loadAfter: string; revision: string }) {
+  const build =
+    process.env.BENCH_BUILD === '0'
+      ? 'server dist as built before the run (BENCH_BUILD=0)'
+      : 'server built from the working tree just before the run';
+  return `Recorded by \`npm run bench:${script}\` (bench/${script}.ts) on ${new Date().toISOString()}.
+
+- Machine: ${machine()}; 1-minute load average ${run.loadBefore} at the start, ${run.loadAfter} at the end (the machine is shared)
+- Code: ${run.revision}, ${build}${process.env.BENCH_NOTE ? `\n- Note: ${process.env.BENCH_NOTE}` : ''}`;
+}
