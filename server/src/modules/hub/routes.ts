@@ -5,6 +5,7 @@ import { unauthorized } from '../../platform/errors.js';
 import { metaOf, sessionSecurity } from '../../platform/http/auth.js';
 import { pageOf } from '../../platform/pagination.js';
 import type { HubCtx } from './contract.js';
+import { presentMember } from './present.js';
 import {
   createRoomBody,
   editBody,
@@ -21,7 +22,6 @@ import {
   sendBody,
   updateRoomBody,
 } from './schema.js';
-import { presentMember } from './service.js';
 
 const tags = ['hub'];
 const security = sessionSecurity;

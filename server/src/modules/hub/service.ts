@@ -1,28 +1,38 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../../platform/clock.js';
-import { actorOf } from '../../platform/context.js';
-import type { Db, Trx } from '../../platform/db/database.js';
+import type { Db } from '../../platform/db/database.js';
 import { newId } from '../../platform/ids.js';
 import { decodeCursor, toPage } from '../../platform/pagination.js';
 import type { AgentService } from '../agents/service.js';
 import type { AuditService } from '../audit/service.js';
 import type { Authorizer } from '../authz/authorize.js';
 import type { OrgService } from '../orgs/service.js';
+import {
+  accessOf,
+  assertMayPost,
+  canManage,
+  createRoomAccess,
+  isOrgAdmin,
+  memberOf,
+  refOf,
+  sameRef,
+  senderOf,
+} from './access.js';
 import type {
   EditInput,
   HubBroadcast,
   HubCtx,
   HubRealtime,
-  MessageView,
   PrincipalRef,
   RoomRole,
   RoomView,
   SendInput,
 } from './contract.js';
 import { hubErrors as errors } from './errors.js';
+import { presentMessage, presentRoom } from './present.js';
 import { hubRepo as repo } from './repo.js';
 import type { CreateRoomInput, UpdateRoomInput } from './schema.js';
-import type { Room, RoomMember, RoomMessage } from './tables.js';
+import type { RoomMessage } from './tables.js';
 
 interface Deps {
   db: Db;
@@ -38,92 +48,7 @@ interface Deps {
 
 /** docs/hub.md: a message's `data`, serialized. */
 const MAX_DATA_BYTES = 16 * 1024;
-const ROOMS_WRITE = 'gatehouse:rooms.write';
-const ADMIN_SCOPE = 'gatehouse:admin';
 const UNIQUE_VIOLATION = '23505';
-
-const iso = (d: Date | null) => (d ? d.toISOString() : null);
-
-export function presentRoom(r: Room, myRole: RoomRole | null): RoomView {
-  return {
-    id: r.id,
-    slug: r.slug,
-    name: r.name,
-    topic: r.topic,
-    visibility: r.visibility,
-    tags: r.tags,
-    created_by: { type: r.created_by_type, id: r.created_by_id },
-    archived: r.archived,
-    last_seq: Number(r.last_seq),
-    created_at: r.created_at.toISOString(),
-    updated_at: r.updated_at.toISOString(),
-    my_role: myRole,
-  };
-}
-
-export function presentMessage(m: RoomMessage): MessageView {
-  return {
-    id: m.id,
-    room_id: m.room_id,
-    seq: Number(m.seq),
-    sender: {
-      type: m.sender_type,
-      id: m.sender_id,
-      ...(m.on_behalf_of ? { on_behalf_of: m.on_behalf_of } : {}),
-    },
-    body: m.body,
-    data: m.data,
-    reply_to: m.reply_to,
-    client_msg_id: m.client_msg_id,
-    created_at: m.created_at.toISOString(),
-    edited_at: iso(m.edited_at),
-    deleted_at: iso(m.deleted_at),
-  };
-}
-
-export const presentMember = (m: RoomMember) => ({
-  type: m.member_type,
-  id: m.member_id,
-  role: m.role,
-  added_at: m.added_at.toISOString(),
-});
-
-/**
- * Whose membership counts: the user, or the agent whose authority the token carries (for a
- * delegated token, the subject, as in authorization decisions).
- */
-const memberOf = (ctx: HubCtx): PrincipalRef =>
-  ctx.principal.type === 'user'
-    ? { type: 'user', id: ctx.principal.userId }
-    : { type: 'agent', id: ctx.principal.agentId };
-
-/** Who sends: the member, or for a delegated token the actor that made the call, for the subject. */
-function senderOf(ctx: HubCtx): PrincipalRef & { onBehalfOf: string | null } {
-  const p = ctx.principal;
-  if (p.type === 'user') return { type: 'user', id: p.userId, onBehalfOf: null };
-  return { type: 'agent', id: actorOf(p).id, onBehalfOf: p.act ? p.agentId : null };
-}
-
-const isOrgAdmin = (ctx: HubCtx) => ctx.principal.type === 'user' && ctx.principal.role === 'admin';
-
-const refOf = (memberId: string): PrincipalRef =>
-  memberId.startsWith('usr_') ? { type: 'user', id: memberId } : { type: 'agent', id: memberId };
-
-const sameRef = (a: PrincipalRef, b: PrincipalRef) => a.type === b.type && a.id === b.id;
-
-interface Access {
-  room: Room;
-  /** The caller's own membership; null when it is none. */
-  role: RoomRole | null;
-}
-
-/** The room as the caller may see it: another org's, or private and not the caller's, is absent. */
-function accessOf(ctx: HubCtx, found: (Room & { role: RoomRole | null }) | undefined): Access {
-  if (!found) throw errors.roomNotFound();
-  const { role, ...room } = found;
-  if (room.visibility === 'private' && !role && !isOrgAdmin(ctx)) throw errors.roomNotFound();
-  return { room, role };
-}
 
 /**
  * Rooms, their members and their messages (docs/hub.md): the rules of who may do what, and the
@@ -132,6 +57,7 @@ function accessOf(ctx: HubCtx, found: (Room & { role: RoomRole | null }) | undef
  */
 export function createHubService(deps: Deps) {
   const { db, clock, audit } = deps;
+  const { load, authorize, readable, postable, readableByAgent } = createRoomAccess(deps);
   const listeners = new Set<(event: HubBroadcast) => void>();
   const stored = { socket: 0, http: 0 };
 
@@ -146,102 +72,10 @@ export function createHubService(deps: Deps) {
     }
   }
 
-  /** An owner may change the room and its members; an agent also needs the management scope. */
-  function canManage(ctx: HubCtx, role: RoomRole | null) {
-    const p = ctx.principal;
-    if (p.type === 'user') return p.role === 'admin' || role === 'owner';
-    return role === 'owner' && (p.scopes.includes(ROOMS_WRITE) || p.scopes.includes(ADMIN_SCOPE));
-  }
-
-  async function load(trx: Trx, ctx: HubCtx, roomId: string, opts: { forUpdate?: boolean } = {}) {
-    const orgId = ctx.principal.orgId;
-    const room = await repo.room(trx, orgId, roomId, opts);
-    const role = room ? ((await repo.member(trx, orgId, roomId, memberOf(ctx)))?.role ?? null) : null;
-    return accessOf(ctx, room && { ...room, role });
-  }
-
-  const authzPrincipal = (ctx: HubCtx) => {
-    const p = ctx.principal;
-    if (p.type !== 'agent') return undefined;
-    return {
-      orgId: p.orgId,
-      agentId: p.agentId,
-      tokenId: p.tokenId,
-      scopes: p.scopes,
-      ...(p.act ? { act: p.act } : {}),
-    };
-  };
-
-  const roomResource = (r: Room) => ({ type: 'Room', id: r.id, name: r.slug, tags: r.tags });
-
-  /** For an agent, the decision on the room, outside any transaction (it may load); denials audited. */
-  async function authorize(ctx: HubCtx, action: 'room.read' | 'room.post', room: Room) {
-    const principal = authzPrincipal(ctx);
-    if (!principal) return;
-    const decision = await deps.authorizer.authorize(
-      principal,
-      action,
-      roomResource(room),
-      { ip: ctx.meta.ip },
-      { meta: ctx.meta },
-    );
-    if (!decision.allowed) throw errors.denied(action, decision.reasons);
-  }
-
-  /** The room, for a caller that may read it. */
-  async function readable(ctx: HubCtx, roomId: string): Promise<Access> {
-    const access = await db.tenant(ctx.principal.orgId, (trx) => load(trx, ctx, roomId));
-    await authorize(ctx, 'room.read', access.room);
-    return access;
-  }
-
-  /**
-   * Posting (and changing one's messages) needs membership as owner or member (org admins act
-   * as owners), the org role member or above, a live room, and for an agent `room.post`.
-   */
-  function assertMayPost(ctx: HubCtx, { room, role }: Access) {
-    const effective = role ?? (isOrgAdmin(ctx) ? 'owner' : null);
-    if (!effective) throw errors.notAMember();
-    if (effective === 'read_only') throw errors.readOnly();
-    if (ctx.principal.type === 'user' && ctx.principal.role === 'viewer')
-      throw errors.readOnly('Viewers of the organization read rooms but do not post');
-    if (room.archived) throw errors.archived();
-  }
-
-  async function postable(ctx: HubCtx, roomId: string): Promise<Access> {
-    const access = await db.tenant(ctx.principal.orgId, (trx) => load(trx, ctx, roomId));
-    assertMayPost(ctx, access);
-    await authorize(ctx, 'room.post', access.room);
-    return access;
-  }
-
   function assertSizes(body: string, data: Record<string, unknown> | undefined) {
     if (Buffer.byteLength(body, 'utf8') > deps.maxMessageBytes) throw errors.tooLarge(deps.maxMessageBytes);
     if (data !== undefined && Buffer.byteLength(JSON.stringify(data), 'utf8') > MAX_DATA_BYTES)
       throw errors.dataTooLarge(MAX_DATA_BYTES);
-  }
-
-  /** Agents the authorizer lets read, among `rooms`; not audited, as nothing was asked of them. */
-  async function readableByAgent<T extends Room>(ctx: HubCtx, rooms: T[]): Promise<T[]> {
-    const principal = authzPrincipal(ctx);
-    if (!principal) return rooms;
-    const allowed = await Promise.all(
-      rooms.map(
-        async (r) =>
-          (
-            await deps.authorizer.authorize(
-              principal,
-              'room.read',
-              roomResource(r),
-              { ip: ctx.meta.ip },
-              {
-                audit: false,
-              },
-            )
-          ).allowed,
-      ),
-    );
-    return rooms.filter((_, i) => allowed[i]);
   }
 
   async function removeMembership(ctx: HubCtx, roomId: string, target: PrincipalRef, self: boolean) {
