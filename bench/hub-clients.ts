@@ -43,6 +43,9 @@ export function quantile(pairs: [number, number][], q: number): number {
  * steps). Resolves once the server's `session` lists the room, which both servers send after
  * joining the socket to its rooms.
  */
+/** Whether Gatehouse's sockets ask for batches (BENCH_HUB_BATCH=0: one packet per message). */
+const BATCH = process.env.BENCH_HUB_BATCH !== '0';
+
 export function openSocket(url: string, room: string, token?: string, timeoutMs = 30_000): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = io(url, {
@@ -50,7 +53,8 @@ export function openSocket(url: string, room: string, token?: string, timeoutMs 
       forceNew: true,
       reconnection: false,
       timeout: timeoutMs,
-      auth: token ? { token } : {},
+      // As the SDK does: a flush's messages as one `message:batch` (the bare server ignores it).
+      auth: token ? { token, batch: BATCH } : {},
     });
     const fail = (why: string) => {
       clearTimeout(timer);
@@ -177,6 +181,9 @@ async function connect(cmd: Extract<ClientCommand, { type: 'connect' }>): Promis
             lastPacketAt = performance.now();
           });
           socket.on('message:new', (m) => onMessage(cmd.target, m));
+          socket.on('message:batch', (events: { message: { data?: Partial<Stamp> | null } }[]) => {
+            for (const e of events) onMessage(cmd.target, e.message);
+          });
           socket.on('disconnect', (reason: string) => {
             if (current?.target === cmd.target) count(current.disconnects, reason);
           });

@@ -308,6 +308,13 @@ export class RoomsClient {
     s.on('message:new', (m: RoomMessage) => this.#deliver(m));
     s.on('message:updated', (m: RoomMessage) => this.#emit('message:updated', m));
     s.on('message:deleted', (m: RoomMessage) => this.#emit('message:deleted', m));
+    // The handshake asks for batches: a flush's events of a room in one packet, in order.
+    s.on('message:batch', (events: { type: string; message: RoomMessage }[]) => {
+      for (const { type, message } of events) {
+        if (type === 'message:new') this.#deliver(message);
+        else if (type === 'message:updated' || type === 'message:deleted') this.#emit(type, message);
+      }
+    });
     s.on('presence:update', (p: PresenceUpdate) => this.#emit('presence', p));
     s.on('typing', (t: TypingUpdate) => this.#emit('typing', t));
     s.on('replay:truncated', (t: ReplayTruncated) => this.#emit('truncated', t));
@@ -362,10 +369,10 @@ export class RoomsClient {
   }
 
   /** The handshake's auth: a fresh token, and where each room's feed left off. */
-  async #handshake(): Promise<{ token?: string; resume?: Record<string, number> }> {
+  async #handshake(): Promise<{ token?: string; resume?: Record<string, number>; batch: true }> {
     const resume: Record<string, number> = {};
     for (const [room, seq] of this.#lastSeq) if (!this.#left.has(room)) resume[room] = seq;
-    const withResume = Object.keys(resume).length ? { resume } : {};
+    const withResume = { batch: true as const, ...(Object.keys(resume).length ? { resume } : {}) };
     // The first connection fails at once (connectRooms rejects); a reconnection gives a token
     // endpoint that blips a few chances.
     const attempts = this.#session ? 3 : 1;

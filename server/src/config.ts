@@ -63,6 +63,7 @@ const envSchema = z.object({
   GATEHOUSE_HUB_MAX_MESSAGE_BYTES: int(1, 16 * 1024 ** 2).default(65_536),
   GATEHOUSE_HUB_EVENTS_PER_SECOND: int(1, 10_000).default(30),
   GATEHOUSE_HUB_MAX_BUFFERED: int(1, 1_000_000).default(1000),
+  GATEHOUSE_HUB_FLUSH_MS: int(0, 1000).default(10),
 });
 
 export type Config = Readonly<{
@@ -103,7 +104,7 @@ export type Config = Readonly<{
   /** Requests per minute an agent token may make when neither its org nor the agent set a limit. */
   rateLimit: { agentRpm: number };
   /** The agent hub (docs/hub.md): message size, and the socket layer's per-socket limits. */
-  hub: { maxMessageBytes: number; eventsPerSecond: number; maxBuffered: number };
+  hub: { maxMessageBytes: number; eventsPerSecond: number; maxBuffered: number; flushMs: number };
   /** Policies the compliance report checks live state against (docs/compliance.md). */
   compliance: {
     credentialMaxAgeDays: number;
@@ -212,6 +213,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxMessageBytes: e.GATEHOUSE_HUB_MAX_MESSAGE_BYTES,
       eventsPerSecond: e.GATEHOUSE_HUB_EVENTS_PER_SECOND,
       maxBuffered: e.GATEHOUSE_HUB_MAX_BUFFERED,
+      flushMs: e.GATEHOUSE_HUB_FLUSH_MS,
     },
   });
 }

@@ -220,6 +220,7 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
     db,
     clock,
     log,
+    store,
     audit,
     authorizer,
     agents,
@@ -332,6 +333,7 @@ export function createRuntime(config: Config, log: Logger, options: RuntimeOptio
       await vault.start();
       await rateLimits.start();
       await signing.start();
+      await hub.start();
       state.ready = true;
       auditShipper?.start();
       scheduleKeyRotation();

@@ -105,7 +105,7 @@ export function useRoomFeed(roomId: string, live: boolean): RoomFeed {
     if (!live || !historyLoaded) return;
     const s = io('/agents', {
       transports: ['websocket'],
-      auth: (cb) => cb(lastSeq.current ? { resume: { [roomId]: lastSeq.current } } : {}),
+      auth: (cb) => cb({ batch: true, ...(lastSeq.current ? { resume: { [roomId]: lastSeq.current } } : {}) }),
     });
     socket.current = s;
     setStatus('connecting');
@@ -123,6 +123,10 @@ export function useRoomFeed(roomId: string, live: boolean): RoomFeed {
     s.on('message:new', (m: RoomMessage) => m.room_id === roomId && add([m]));
     s.on('message:updated', (m: RoomMessage) => m.room_id === roomId && add([m]));
     s.on('message:deleted', (m: RoomMessage) => m.room_id === roomId && add([m]));
+    // Asked for at the handshake: a flush's message events of a room as one packet.
+    s.on('message:batch', (events: { message: RoomMessage }[]) =>
+      add(events.map((e) => e.message).filter((m) => m.room_id === roomId)),
+    );
     s.on('presence:update', (p: PresenceUpdate) => p.room === roomId && setPresent(p.present));
     s.on('typing', (t: TypingUpdate) => {
       if (t.room !== roomId) return;

@@ -1,5 +1,9 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../../platform/clock.js';
 import { actorOf } from '../../platform/context.js';
 import type { Db, Trx } from '../../platform/db/database.js';
+import { createCoherentCache } from '../../platform/store/coherent-cache.js';
+import type { EphemeralStore } from '../../platform/store/store.js';
 import type { Authorizer } from '../authz/authorize.js';
 import type { HubCtx, PrincipalRef, RoomRole } from './contract.js';
 import { hubErrors as errors } from './errors.js';
@@ -85,9 +89,41 @@ const authzPrincipal = (ctx: HubCtx) => {
 
 const roomResource = (r: Room) => ({ type: 'Room', id: r.id, name: r.slug, tags: r.tags });
 
+interface Deps {
+  db: Db;
+  authorizer: Pick<Authorizer, 'authorize'>;
+  store: EphemeralStore;
+  clock: Clock;
+  log: Logger;
+}
+
+const roomKey = (orgId: string, roomId: string) => `${orgId}/${roomId}`;
+const roleKey = (orgId: string, roomId: string, who: PrincipalRef) => `${orgId}/${roomId}/${who.type}/${who.id}`;
+
 /** The rules that need the database or the authorizer. */
-export function createRoomAccess(deps: { db: Db; authorizer: Pick<Authorizer, 'authorize'> }) {
+export function createRoomAccess(deps: Deps) {
   const { db } = deps;
+
+  // The send path's access check from memory: rooms and roles, each dropped on every node when it
+  // changes (after its commit), so a send costs the database one statement (docs/hub.md, "Sending").
+  // Each statement names its org: the key's org is the caller's own.
+  const rooms = createCoherentCache<Room>({
+    ...deps,
+    channel: 'hub:rooms',
+    load: async (key) => {
+      const [orgId = '', roomId = ''] = key.split('/');
+      return (await repo.room(db.system, orgId, roomId)) ?? null;
+    },
+  });
+  const roles = createCoherentCache<{ role: RoomRole | null }>({
+    ...deps,
+    channel: 'hub:roles',
+    load: async (key) => {
+      const [orgId = '', roomId = '', type, id = ''] = key.split('/');
+      const who: PrincipalRef = { type: type === 'user' ? 'user' : 'agent', id };
+      return { role: (await repo.member(db.system, orgId, roomId, who))?.role ?? null };
+    },
+  });
 
   async function load(trx: Trx, ctx: HubCtx, roomId: string, opts: { forUpdate?: boolean } = {}) {
     const orgId = ctx.principal.orgId;
@@ -113,6 +149,25 @@ export function createRoomAccess(deps: { db: Db; authorizer: Pick<Authorizer, 'a
 
   return {
     load,
+
+    /** As `load`, from the caches: for the send path, whose statement re-checks the room is live. */
+    async cached(ctx: HubCtx, roomId: string): Promise<Access> {
+      const orgId = ctx.principal.orgId;
+      const [room, member] = await Promise.all([
+        rooms.get(roomKey(orgId, roomId)),
+        roles.get(roleKey(orgId, roomId, memberOf(ctx))),
+      ]);
+      return accessOf(ctx, room ? { ...room, role: member?.role ?? null } : undefined);
+    },
+
+    /** After a commit that changed the room (its settings, archived, deleted) or one member's role. */
+    changed(orgId: string, roomId: string, member?: PrincipalRef): Promise<void> {
+      return member ? roles.changed([roleKey(orgId, roomId, member)]) : rooms.changed([roomKey(orgId, roomId)]);
+    },
+
+    async start() {
+      await Promise.all([rooms.start(), roles.start()]);
+    },
 
     /** Throws unless the agent's decision allows `action` on the room (people pass). */
     async authorize(ctx: HubCtx, action: 'room.read' | 'room.post', room: Room) {

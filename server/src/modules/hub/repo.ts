@@ -37,19 +37,6 @@ export const hubRepo = {
     return (opts.forUpdate ? query.forUpdate() : query).executeTakeFirst();
   },
 
-  /** The room and the caller's role in it, in one statement: the send path's access check. */
-  roomWithRole: (q: Q, orgId: string, id: string, who: PrincipalRef) =>
-    q
-      .selectFrom('rooms as r')
-      .leftJoin('room_members as m', (j) =>
-        j.onRef('m.room_id', '=', 'r.id').on('m.member_type', '=', who.type).on('m.member_id', '=', who.id),
-      )
-      .selectAll('r')
-      .select('m.role')
-      .where('r.org_id', '=', orgId)
-      .where('r.id', '=', id)
-      .executeTakeFirst(),
-
   slugTaken: async (q: Q, orgId: string, slug: string) =>
     !!(await q
       .selectFrom('rooms')

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db/database.js';
+import type { EphemeralStore } from '../../platform/store/store.js';
 import { newId } from '../../platform/ids.js';
 import { decodeCursor, toPage } from '../../platform/pagination.js';
 import type { AgentService } from '../agents/service.js';
@@ -8,7 +9,6 @@ import type { AuditService } from '../audit/service.js';
 import type { Authorizer } from '../authz/authorize.js';
 import type { OrgService } from '../orgs/service.js';
 import {
-  accessOf,
   assertMayPost,
   canManage,
   createRoomAccess,
@@ -38,6 +38,7 @@ interface Deps {
   db: Db;
   clock: Clock;
   log: Logger;
+  store: EphemeralStore;
   audit: AuditService;
   authorizer: Pick<Authorizer, 'authorize'>;
   agents: Pick<AgentService, 'getRecord'>;
@@ -57,7 +58,8 @@ const UNIQUE_VIOLATION = '23505';
  */
 export function createHubService(deps: Deps) {
   const { db, clock, audit } = deps;
-  const { load, authorize, readable, postable, readableByAgent } = createRoomAccess(deps);
+  const access = createRoomAccess(deps);
+  const { load, authorize, readable, postable, readableByAgent } = access;
   const listeners = new Set<(event: HubBroadcast) => void>();
   const stored = { socket: 0, http: 0 };
 
@@ -99,6 +101,7 @@ export function createHubService(deps: Deps) {
         },
       );
     });
+    await access.changed(orgId, roomId, target);
     announce({ type: 'member:removed', orgId, roomId, member: target });
   }
 
@@ -148,20 +151,23 @@ export function createHubService(deps: Deps) {
         );
         return { room: now.room, role: row?.role ?? 'member', added: true };
       });
-      if (added.added) announce({ type: 'member:added', orgId, roomId, member: who });
+      if (added.added) {
+        await access.changed(orgId, roomId, who);
+        announce({ type: 'member:added', orgId, roomId, member: who });
+      }
       return presentRoom(added.room, added.role);
     },
 
     async send(ctx, roomId, input: SendInput, via) {
       const orgId = ctx.principal.orgId;
       assertSizes(input.body, input.data);
-      // On the owner's connection, each statement naming its org (Db.system): the send path is
-      // two statements, not two tenant transactions of five and six round trips, and the room's
-      // seq lock is held by one statement alone (see appendMessage).
-      const found = await repo.roomWithRole(db.system, orgId, roomId, memberOf(ctx));
-      const access = accessOf(ctx, found);
-      assertMayPost(ctx, access);
-      await authorize(ctx, 'room.post', access.room);
+      // The room and the caller's role from memory; then one statement on the owner's connection,
+      // naming its org (Db.system), not two tenant transactions of five and six round trips. The
+      // room's seq lock is held by that statement alone, which also refuses a room archived or
+      // deleted since it was cached (see appendMessage).
+      const found = await access.cached(ctx, roomId);
+      assertMayPost(ctx, found);
+      await authorize(ctx, 'room.post', found.room);
       const sender = senderOf(ctx);
       const key = input.client_msg_id;
       if (input.reply_to && !(await repo.message(db.system, orgId, roomId, input.reply_to)))
@@ -288,6 +294,9 @@ export function createHubService(deps: Deps) {
   return {
     ...realtime,
 
+    /** Subscribes to other nodes' room and membership changes; before the node serves. */
+    start: () => access.start(),
+
     /** Messages stored since start, by how they came (for the socket layer's counter). */
     storedMessages: (): Readonly<typeof stored> => ({ ...stored }),
 
@@ -373,7 +382,7 @@ export function createHubService(deps: Deps) {
         if (input.tags !== undefined && JSON.stringify(input.tags) !== JSON.stringify(room.tags))
           patch.tags = input.tags;
         const fields = Object.keys(patch);
-        if (!fields.length) return { room, role, archived: false };
+        if (!fields.length) return { room, role, updated: false, archived: false };
         const after = await repo.updateRoom(trx, orgId, roomId, { ...patch, updated_at: clock.now() });
         await audit.recordBy(
           trx,
@@ -382,8 +391,9 @@ export function createHubService(deps: Deps) {
           { type: 'room', id: roomId },
           { slug: room.slug, fields },
         );
-        return { room: after, role, archived: patch.archived === true };
+        return { room: after, role, updated: true, archived: patch.archived === true };
       });
+      if (result.updated) await access.changed(orgId, roomId);
       if (result.archived) announce({ type: 'room:archived', orgId, roomId });
       return presentRoom(result.room, result.role);
     },
@@ -406,6 +416,7 @@ export function createHubService(deps: Deps) {
           },
         );
       });
+      await access.changed(orgId, roomId);
       announce({ type: 'room:deleted', orgId, roomId });
     },
 
@@ -431,7 +442,7 @@ export function createHubService(deps: Deps) {
           throw errors.invalidMember();
         const owners = await repo.lockOwners(trx, orgId, roomId);
         const before = await repo.member(trx, orgId, roomId, target);
-        if (before?.role === role) return { member: before, created: false };
+        if (before?.role === role) return { member: before, created: false, changed: false };
         if (before?.role === 'owner' && owners.length === 1) throw errors.lastOwner();
         const member = await repo.putMember(trx, {
           room_id: roomId,
@@ -449,10 +460,11 @@ export function createHubService(deps: Deps) {
           { type: 'room', id: roomId },
           { member: target, role, ...(before ? { from: before.role } : {}) },
         );
-        return { member, created: !before };
+        return { member, created: !before, changed: true };
       });
+      if (result.changed) await access.changed(orgId, roomId, target);
       if (result.created) announce({ type: 'member:added', orgId, roomId, member: target });
-      return result;
+      return { member: result.member, created: result.created };
     },
 
     /** Owners and admins remove anyone; a member may remove itself (leave). */

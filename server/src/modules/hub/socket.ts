@@ -12,9 +12,12 @@ import type { Runtime } from '../../runtime.js';
 import {
   type ClientToServerEvents,
   createBroadcaster,
+  eachRoom,
+  feedRooms,
   type HubNamespace,
   personalRoom,
   refOf,
+  type ServerSideEvents,
   type ServerToClientEvents,
   type SocketData,
 } from './broadcast.js';
@@ -41,7 +44,7 @@ export interface HubSocketOptions {
   heartbeat?: { intervalMs: number; timeoutMs: number };
 }
 
-type HubSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+type HubSocket = Socket<ClientToServerEvents, ServerToClientEvents, ServerSideEvents, SocketData>;
 type Failure = { ok: false; error: { code: string; message: string } };
 type Answer = ({ ok: true } & Record<string, unknown>) | Failure;
 type Ack = (answer: Answer) => void;
@@ -61,6 +64,9 @@ const CHECKED = new Set<SocketEvent>([
 ]);
 const HUB_ROOM = /^rm_/;
 const resumeInput = z.record(z.string().regex(/^rm_[0-9a-z]{26}$/), z.number().int().min(0)).optional();
+const batchInput = z.boolean().optional();
+/** How many replayed messages a batching socket gets per packet. */
+const REPLAY_BATCH = 50;
 
 const issuesOf = (error: z.ZodError) =>
   error.issues.map((i) => `${i.path.length ? `${i.path.join('.')}: ` : ''}${i.message}`).join('; ');
@@ -112,7 +118,7 @@ export function attachHubSocket(
   const heartbeat = options.heartbeat ?? HEARTBEAT;
   const redis = config.redis ? redisAdapter(config.redis, log) : undefined;
 
-  const io = new Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>(
+  const io = new Server<ClientToServerEvents, ServerToClientEvents, ServerSideEvents, SocketData>(
     app.server,
     {
       path: '/socket.io',
@@ -148,7 +154,9 @@ export function attachHubSocket(
     },
     stored: () => hub.storedMessages(),
   });
-  const unsubscribe = hub.onBroadcast(createBroadcaster({ nsp, hub, presence, log }));
+  const unsubscribe = hub.onBroadcast(
+    createBroadcaster({ nsp, hub, presence, log, flushMs: limits.flushMs, multiNode: redis !== undefined }),
+  );
 
   /** What the handshake found, for the connection handler that follows it. */
   const accepted = new WeakMap<
@@ -178,6 +186,8 @@ export function attachHubSocket(
       const resume = resumeInput.safeParse(socket.handshake.auth.resume);
       if (!resume.success)
         throw new SocketAuthError('invalid_payload', `auth.resume: ${issuesOf(resume.error)}`);
+      const batch = batchInput.safeParse(socket.handshake.auth.batch);
+      if (!batch.success) throw new SocketAuthError('invalid_payload', `auth.batch: ${issuesOf(batch.error)}`);
       const meta = metaOf(socket);
       const credential = await socketAuth.handshake(socket.handshake.auth.token, socket.handshake.headers, {
         ...meta,
@@ -187,7 +197,11 @@ export function attachHubSocket(
         principal: credential.principal,
         meta: { ...meta, requestId: newId('req') },
       });
-      socket.data = { principal: credential.principal, ref: refOf(credential.principal) };
+      socket.data = {
+        principal: credential.principal,
+        ref: refOf(credential.principal),
+        batch: batch.data === true,
+      };
       accepted.set(socket, { credential, meta, rooms, resume: resume.data ?? {} });
       next();
     } catch (err) {
@@ -276,7 +290,13 @@ export function attachHubSocket(
 
     async function replay(room: string, afterSeq: number) {
       const { items, has_more } = await hub.after(ctx(), room, afterSeq, RESUME_LIMIT);
-      for (const message of items) socket.emit('message:new', message);
+      if (socket.data.batch)
+        for (let i = 0; i < items.length; i += REPLAY_BATCH)
+          socket.emit(
+            'message:batch',
+            items.slice(i, i + REPLAY_BATCH).map((message) => ({ type: 'message:new', message })),
+          );
+      else for (const message of items) socket.emit('message:new', message);
       return { replayed: items.length, truncated: has_more, lastSeq: items.at(-1)?.seq ?? afterSeq };
     }
 
@@ -290,13 +310,14 @@ export function attachHubSocket(
       'message:delete': async ({ room, id }) => ({ message: await hub.remove(ctx(), room, id) }),
       'room:join': async ({ room }) => {
         const view = await hub.join(ctx(), room);
-        await socket.join(view.id);
+        await socket.join(feedRooms(socket.data, view.id));
         void presence.announce(socket.data.principal.orgId, view.id, ref, 'online', socket.id);
         return { room: view, present: await presence.present(view.id) };
       },
       'room:leave': async ({ room }) => {
         if (socket.rooms.has(room)) {
           await socket.leave(room);
+          await socket.leave(eachRoom(room));
           void presence.announce(socket.data.principal.orgId, room, ref, 'offline');
         }
         return {};
@@ -361,7 +382,10 @@ export function attachHubSocket(
     });
 
     const { principal } = socket.data;
-    socket.join([personalRoom(principal.orgId, ref), ...handshake.rooms.map((r) => r.id)]);
+    socket.join([
+      personalRoom(principal.orgId, ref),
+      ...handshake.rooms.flatMap((r) => feedRooms(socket.data, r.id)),
+    ]);
     socket.emit('session', { principal: ref, rooms: handshake.rooms });
     const joined = new Set(handshake.rooms.map((r) => r.id));
     for (const room of joined) void presence.announce(principal.orgId, room, ref, 'online', socket.id);
