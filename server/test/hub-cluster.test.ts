@@ -67,6 +67,8 @@ describe.runIf(engines)('the hub across two nodes', () => {
     const onA = await connect(nodeA.url, { token: await alice.token() });
     await received(onA, 'presence:update', (p) => p.principal.id === alice.agentId && p.status === 'online');
     const onB = await connect(nodeB.url, { token: await bob.token() });
+    // One that asks for batches: a flush crosses nodes once, and B hands it to both kinds.
+    const batchingOnB = await connect(nodeB.url, { token: await bob.token(), batch: true });
 
     // B's arrival is announced on A with both present: presence is computed over both nodes.
     const online = await received(
@@ -86,6 +88,14 @@ describe.runIf(engines)('the hub across two nodes', () => {
       body: 'from node A',
       sender: { type: 'agent', id: alice.agentId },
     });
+    const batch = await received(batchingOnB, 'message:batch', (b) =>
+      b.some((e: any) => e.message.id === sent.message.id),
+    );
+    expect(batch.find((e: any) => e.message.id === sent.message.id)).toEqual({
+      type: 'message:new',
+      message: sent.message,
+    });
+    batchingOnB.disconnect();
 
     const posted = await (apis[1] as ReturnType<typeof client>).post(
       `/v1/rooms/${room}/messages`,
@@ -139,5 +149,35 @@ describe.runIf(engines)('the hub across two nodes', () => {
     });
     expect(sent.ok).toBe(true);
     await received(onB, 'message:new', (m) => m.id === sent.message.id);
+  });
+
+  it('holds a role change made on one node at the next send on the other, though each caches the check', async () => {
+    const [nodeA] = nodes as [Node, Node];
+    const b = apis[1] as ReturnType<typeof client>;
+    const onA = await connect(nodeA.url, { token: await alice.token() });
+    let n = 0;
+    const say = () =>
+      onA.timeout(10_000).emitWithAck('message:send', { room, body: 'hello', client_msg_id: `role-${n++}` });
+    const role = async (r: string) => {
+      const put = await b.call('PUT', `/v1/rooms/${room}/members/${alice.agentId}`, {
+        token: admin,
+        body: { role: r },
+      });
+      expect(put.status, JSON.stringify(put.body)).toBeLessThan(300);
+    };
+    /** The first answer that matches within 2 s: node B's change reaches A over Redis pub/sub. */
+    const eventually = async (match: (a: any) => boolean) => {
+      const end = Date.now() + 2_000;
+      for (;;) {
+        const answer = await say();
+        if (match(answer) || Date.now() > end) return answer;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    expect(await say()).toMatchObject({ ok: true });
+    await role('read_only');
+    expect(await eventually((a) => !a.ok)).toMatchObject({ ok: false, error: { code: 'read_only' } });
+    await role('member');
+    expect(await eventually((a) => a.ok)).toMatchObject({ ok: true });
   });
 });
