@@ -5,7 +5,7 @@ import { type Client, connect, received, refusal, send } from './hub-fixture.js'
 import { clientBuilder, type TestClient } from './oauth-fixture.js';
 
 /**
- * Batches and the send path's caches (docs/hub.md, "Batches"): a socket that asks for batches
+ * Batches and the send path's caches (docs/hub.md, "Fan-out"): a socket that asks for batches
  * gets a flush's message events as one `message:batch`, in order; one that does not gets them one
  * by one; and a change to the room or to a member's role holds from the next send on.
  */

@@ -105,7 +105,7 @@ export function createRoomAccess(deps: Deps) {
   const { db } = deps;
 
   // The send path's access check from memory: rooms and roles, each dropped on every node when it
-  // changes (after its commit), so a send costs the database one statement (docs/hub.md, "Sending").
+  // changes (after its commit), so a send costs the database one statement (docs/hub.md, "Fan-out").
   // Each statement names its org: the key's org is the caller's own.
   const rooms = createCoherentCache<Room>({
     ...deps,

@@ -126,7 +126,7 @@ export function createBroadcaster({ nsp, hub, presence, log, flushMs, multiNode 
   // after a quiet spell goes out in the next turn of the event loop, those that follow it closely
   // wait for the next flush. Under load a flush then carries several messages, and a batching
   // socket gets them as one packet: one frame and one write per socket instead of one per
-  // message, which is most of a fan-out's cost (docs/hub.md, "Batches").
+  // message, which is most of a fan-out's cost (docs/hub.md, "Fan-out").
   const queued = new Map<string, FeedEvent[]>();
   let scheduled = false;
   let lastFlush = Number.NEGATIVE_INFINITY;
