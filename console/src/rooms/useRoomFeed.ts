@@ -105,7 +105,8 @@ export function useRoomFeed(roomId: string, live: boolean): RoomFeed {
     if (!live || !historyLoaded) return;
     const s = io('/agents', {
       transports: ['websocket'],
-      auth: (cb) => cb({ batch: true, ...(lastSeq.current ? { resume: { [roomId]: lastSeq.current } } : {}) }),
+      auth: (cb) =>
+        cb({ batch: true, ...(lastSeq.current ? { resume: { [roomId]: lastSeq.current } } : {}) }),
     });
     socket.current = s;
     setStatus('connecting');

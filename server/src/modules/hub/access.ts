@@ -98,7 +98,8 @@ interface Deps {
 }
 
 const roomKey = (orgId: string, roomId: string) => `${orgId}/${roomId}`;
-const roleKey = (orgId: string, roomId: string, who: PrincipalRef) => `${orgId}/${roomId}/${who.type}/${who.id}`;
+const roleKey = (orgId: string, roomId: string, who: PrincipalRef) =>
+  `${orgId}/${roomId}/${who.type}/${who.id}`;
 
 /** The rules that need the database or the authorizer. */
 export function createRoomAccess(deps: Deps) {
@@ -162,7 +163,9 @@ export function createRoomAccess(deps: Deps) {
 
     /** After a commit that changed the room (its settings, archived, deleted) or one member's role. */
     changed(orgId: string, roomId: string, member?: PrincipalRef): Promise<void> {
-      return member ? roles.changed([roleKey(orgId, roomId, member)]) : rooms.changed([roomKey(orgId, roomId)]);
+      return member
+        ? roles.changed([roleKey(orgId, roomId, member)])
+        : rooms.changed([roomKey(orgId, roomId)]);
     },
 
     async start() {

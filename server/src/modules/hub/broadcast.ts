@@ -57,7 +57,12 @@ export interface ServerSideEvents {
   'hub:feed': (room: string, events: FeedEvent[]) => void;
 }
 
-export type HubNamespace = Namespace<ClientToServerEvents, ServerToClientEvents, ServerSideEvents, SocketData>;
+export type HubNamespace = Namespace<
+  ClientToServerEvents,
+  ServerToClientEvents,
+  ServerSideEvents,
+  SocketData
+>;
 
 export const refOf = (p: HubPrincipal): PrincipalRef =>
   p.type === 'user' ? { type: 'user', id: p.userId } : { type: 'agent', id: p.agentId };
@@ -156,8 +161,7 @@ export function createBroadcaster({ nsp, hub, presence, log, flushMs, multiNode 
   function deliver(room: string, events: FeedEvent[]) {
     const each = eachRoom(room);
     nsp.local.to(room).except(each).emit('message:batch', events);
-    if (nsp.adapter.rooms.get(each)?.size)
-      for (const e of events) nsp.local.to(each).emit(e.type, e.message);
+    if (nsp.adapter.rooms.get(each)?.size) for (const e of events) nsp.local.to(each).emit(e.type, e.message);
   }
   if (multiNode) nsp.on('hub:feed', deliver);
 
@@ -175,7 +179,8 @@ export function createBroadcaster({ nsp, hub, presence, log, flushMs, multiNode 
         // Socket by socket rather than socketsLeave: with the Redis adapter that one reaches this
         // node's own sockets only when its request comes back, after presence was computed.
         const sockets = await nsp.in(personalRoom(event.orgId, event.member)).fetchSockets();
-        for (const socket of sockets) for (const room of feedRooms(socket.data, event.roomId)) socket.leave(room);
+        for (const socket of sockets)
+          for (const room of feedRooms(socket.data, event.roomId)) socket.leave(room);
         if (sockets.length) void presence.announce(event.orgId, event.roomId, event.member, 'offline');
         return;
       }

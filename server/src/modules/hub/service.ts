@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db/database.js';
-import type { EphemeralStore } from '../../platform/store/store.js';
 import { newId } from '../../platform/ids.js';
 import { decodeCursor, toPage } from '../../platform/pagination.js';
+import type { EphemeralStore } from '../../platform/store/store.js';
 import type { AgentService } from '../agents/service.js';
 import type { AuditService } from '../audit/service.js';
 import type { Authorizer } from '../authz/authorize.js';

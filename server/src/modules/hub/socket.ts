@@ -187,7 +187,8 @@ export function attachHubSocket(
       if (!resume.success)
         throw new SocketAuthError('invalid_payload', `auth.resume: ${issuesOf(resume.error)}`);
       const batch = batchInput.safeParse(socket.handshake.auth.batch);
-      if (!batch.success) throw new SocketAuthError('invalid_payload', `auth.batch: ${issuesOf(batch.error)}`);
+      if (!batch.success)
+        throw new SocketAuthError('invalid_payload', `auth.batch: ${issuesOf(batch.error)}`);
       const meta = metaOf(socket);
       const credential = await socketAuth.handshake(socket.handshake.auth.token, socket.handshake.headers, {
         ...meta,
