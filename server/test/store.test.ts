@@ -149,6 +149,15 @@ describe.each(subjects)('EphemeralStore contract: $name', ({ skip, make }) => {
       expect(await store.get(long)).toBe('v');
     });
 
+    it('getMany answers each key in order, expired and absent ones null', async () => {
+      const [a, b, gone, absent] = [key(), key(), key(), key()];
+      await store.set(a, 'a', 60_000);
+      await store.set(b, 'b', 60_000);
+      await store.set(gone, 'g', 150);
+      await subject.elapse(200);
+      expect(await store.getMany([b, absent, a, gone])).toEqual(['b', null, 'a', null]);
+    });
+
     it('setIfAbsent is true once, then false: a nonce is usable once', async () => {
       const nonce = key();
       expect(await store.setIfAbsent(nonce, 'first', 60_000)).toBe(true);

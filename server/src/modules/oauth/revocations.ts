@@ -69,7 +69,7 @@ export function createRevocationList(deps: Deps) {
 
     /** Whether `jti` was revoked; warms the store first when it has lost its entries. */
     async isRevoked(jti: string): Promise<boolean> {
-      const [warmed, hit] = await Promise.all([store.get(WARM), store.get(key(jti))]);
+      const [warmed, hit] = await store.getMany([WARM, key(jti)]);
       if (hit !== null) return true;
       if (warmed !== null) return false;
       await warmOnce();

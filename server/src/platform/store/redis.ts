@@ -101,6 +101,7 @@ export function createRedisStore(url: string, prefix: string, log: Logger): Ephe
       return value === null ? null : { value: Number(value), ttlMs: Math.max(0, ttl) };
     },
     get: (key) => client.get(key),
+    getMany: (keys) => client.mget(keys),
     async set(key, value, ttlMs) {
       await client.set(key, value, 'PX', ttlMs);
     },

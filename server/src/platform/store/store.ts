@@ -24,6 +24,8 @@ export interface EphemeralStore {
     previous: { key: string; overlapMs: number; windowMs: number },
   ): Promise<{ allowed: boolean; value: number; previous: number; ttlMs: number }>;
   get(key: string): Promise<string | null>;
+  /** Several keys in one round trip, in order. */
+  getMany(keys: string[]): Promise<(string | null)[]>;
   set(key: string, value: string, ttlMs: number): Promise<void>;
   /** Sets only when absent; true when this call set it (first use of a nonce). */
   setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
