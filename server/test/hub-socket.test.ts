@@ -168,6 +168,38 @@ describe('hub socket', () => {
     expect(await personGone).toBe('io server disconnect');
   });
 
+  it('takes a socket out of a room it may no longer read once auth:refresh brings the new verdict', async () => {
+    const org = await orgFixture(api, admin, 'hub-drop');
+    const lurker = await org.agent(['data_read']);
+    const poster = await org.agent(['data_read', 'data_write']);
+    const room = await org.room('drop', [lurker, poster]);
+    const p = await connect(server.url, { token: await poster.token() });
+    const l = await connect(server.url, { token: await lurker.token() });
+    await received(p, 'presence:update', (u) => u.principal.id === lurker.agentId && u.status === 'online');
+
+    const taken = await api.del(`/v1/agents/${lurker.agentId}/skills/data_read`, admin);
+    expect(taken.status, JSON.stringify(taken.body)).toBeLessThan(300);
+    expect(await send(l, 'auth:refresh', { token: await lurker.token() })).toMatchObject({ ok: true });
+    expect(
+      await received(
+        p,
+        'presence:update',
+        (u) => u.principal.id === lurker.agentId && u.status === 'offline',
+      ),
+    ).toMatchObject({ room, present: [agentRef(poster)] });
+
+    const posted = await api.post(
+      `/v1/rooms/${room}/messages`,
+      { body: 'not for the lurker' },
+      await poster.token(),
+    );
+    expect(posted.status).toBe(201);
+    await received(p, 'message:new', (m) => m.id === posted.body.id);
+    await sleep(200);
+    expect(l.seen['message:new']).toBeUndefined();
+    expect(l.connected).toBe(true);
+  });
+
   it("accepts the console's session cookie only from Gatehouse's own origin", async () => {
     const cookie = `gh_session=${admin}`;
     const own = await connect(server.url, {}, { cookie, origin: server.url });

@@ -247,6 +247,9 @@ export function attachHubSocket(
         credential.recheck().then(
           (principal) => {
             socket.data.principal = principal;
+            dropUnreadable().catch((err: unknown) =>
+              log.warn({ err }, 'hub socket rooms could not be checked again'),
+            );
             arm();
           },
           (err: unknown) => {
@@ -258,6 +261,23 @@ export function attachHubSocket(
       }, RECHECK_MS);
     };
     arm();
+
+    /**
+     * Takes an agent's socket out of the feeds it may no longer read: `room.read` is denied there
+     * now (a skill taken away, a policy, a narrower token after auth:refresh). Only leaves: a room
+     * it may read again is joined with room:join or on reconnect, as one it left on purpose is.
+     */
+    async function dropUnreadable() {
+      const { principal } = socket.data;
+      if (principal.type !== 'agent') return;
+      const readable = new Set((await hub.roomsToJoin(ctx())).map((r) => r.id));
+      for (const room of [...socket.rooms]) {
+        if (!HUB_ROOM.test(room) || readable.has(room)) continue;
+        socket.leave(room);
+        socket.leave(eachRoom(room));
+        void presence.announce(principal.orgId, room, ref, 'offline');
+      }
+    }
 
     const rate = createEventRate(limits.eventsPerSecond);
     socket.use(([event, ...args], next) => {
@@ -338,6 +358,7 @@ export function attachHubSocket(
         credential = next;
         socket.data.principal = next.principal;
         arm();
+        await dropUnreadable();
         return { expires_at: next.expiresAt.toISOString() };
       },
     };
