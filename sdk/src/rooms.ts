@@ -264,6 +264,14 @@ export class RoomsClient {
   }
 
   /**
+   * Who has a socket in the room's feed, across every node. `presence` events then tell who comes
+   * and goes; they do not repeat the list.
+   */
+  async present(room: string): Promise<PrincipalRef[]> {
+    return (await this.#request<{ present: PrincipalRef[] }>('room:present', { room })).present;
+  }
+
+  /**
    * A page of the room's history over HTTP, ascending by seq: with `afterSeq`, the first `limit`
    * after it; otherwise the last `limit` before `beforeSeq` (or the newest).
    */

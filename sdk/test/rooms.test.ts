@@ -105,6 +105,7 @@ describe('rooms client', () => {
     await expect
       .poll(() => presence.find((p) => p.principal.id === bob.id))
       .toMatchObject({ room, status: 'online' });
+    expect((await a.present(room)).map((p) => p.id).sort()).toEqual([alice.id, bob.id].sort());
 
     const atA = collect(a, 'message');
     const atB = collect(b, 'message');

@@ -180,13 +180,8 @@ describe('hub socket', () => {
     const taken = await api.del(`/v1/agents/${lurker.agentId}/skills/data_read`, admin);
     expect(taken.status, JSON.stringify(taken.body)).toBeLessThan(300);
     expect(await send(l, 'auth:refresh', { token: await lurker.token() })).toMatchObject({ ok: true });
-    expect(
-      await received(
-        p,
-        'presence:update',
-        (u) => u.principal.id === lurker.agentId && u.status === 'offline',
-      ),
-    ).toMatchObject({ room, present: [agentRef(poster)] });
+    await received(p, 'presence:update', (u) => u.principal.id === lurker.agentId && u.status === 'offline');
+    expect((await send(p, 'room:present', { room })).present).toEqual([agentRef(poster)]);
 
     const posted = await api.post(
       `/v1/rooms/${room}/messages`,
@@ -411,21 +406,28 @@ describe('hub socket', () => {
     expect(w.seen.error?.[0]).toMatchObject({ code: 'rate_limited' });
   });
 
-  it('announces presence on join, leave and disconnect, with who is present', async () => {
+  it('announces presence on join, leave and disconnect, and answers who is present', async () => {
     const about = (who: TestClient, status: string) => (p: any) =>
       p.room === room1 && p.principal.id === who.agentId && p.status === status;
     const w = await connect(server.url, { token: await writer.token() });
+    const presentNow = async () => ids((await send(w, 'room:present', { room: room1 })).present);
     await received(w, 'presence:update', about(writer, 'online'));
     let from = mark(w, 'presence:update');
     const r = await connect(server.url, { token: await reader.token() });
     const online = await received(w, 'presence:update', about(reader, 'online'), from);
-    expect(online.principal).toEqual(agentRef(reader));
-    expect(ids(online.present)).toEqual([writer.agentId, reader.agentId].sort());
+    // Who came, not the whole list: that is room:join's and room:present's.
+    expect(online).toEqual({ room: room1, principal: agentRef(reader), status: 'online' });
+    expect(await presentNow()).toEqual([writer.agentId, reader.agentId].sort());
 
     from = mark(w, 'presence:update');
     expect(await send(r, 'room:leave', { room: room1 })).toEqual({ ok: true });
-    const left = await received(w, 'presence:update', about(reader, 'offline'), from);
-    expect(ids(left.present)).toEqual([writer.agentId]);
+    await received(w, 'presence:update', about(reader, 'offline'), from);
+    expect(await presentNow()).toEqual([writer.agentId]);
+    // Only from the feed: the reader left it.
+    expect(await send(r, 'room:present', { room: room1 })).toMatchObject({
+      ok: false,
+      error: { code: 'not_a_member' },
+    });
     // Membership stays: joining the feed again needs no invitation.
     from = mark(w, 'presence:update');
     const join = await send(r, 'room:join', { room: room1 });
@@ -435,8 +437,8 @@ describe('hub socket', () => {
 
     from = mark(w, 'presence:update');
     r.disconnect();
-    const gone = await received(w, 'presence:update', about(reader, 'offline'), from);
-    expect(ids(gone.present)).toEqual([writer.agentId]);
+    await received(w, 'presence:update', about(reader, 'offline'), from);
+    expect(await presentNow()).toEqual([writer.agentId]);
   });
 
   it("goes offline with a principal's last socket, not with one of several", async () => {
@@ -452,8 +454,8 @@ describe('hub socket', () => {
     // Still present through r2: whatever r1's going announced would come before r2's.
     await sleep(300);
     r2.disconnect();
-    const gone = await received(w, 'presence:update', about('offline'), from);
-    expect(ids(gone.present)).toEqual([writer.agentId]);
+    await received(w, 'presence:update', about('offline'), from);
+    expect(ids((await send(w, 'room:present', { room: room1 })).present)).toEqual([writer.agentId]);
     await sleep(200);
     const offline = (w.seen['presence:update'] ?? []).slice(from).filter(about('offline'));
     expect(offline).toHaveLength(1);
@@ -692,12 +694,12 @@ describe('hub socket over time', () => {
         'presence:update',
         (p) => p.principal.id === agent.agentId && p.status === 'online',
       );
-      const offline = await received(
+      await received(
         watcher,
         'presence:update',
         (p) => p.principal.id === agent.agentId && p.status === 'offline',
       );
-      expect(ids(offline.present)).toEqual([other.agentId]);
+      expect(ids((await send(watcher, 'room:present', { room })).present)).toEqual([other.agentId]);
     } finally {
       ws.terminate();
     }

@@ -128,7 +128,14 @@ export function useRoomFeed(roomId: string, live: boolean): RoomFeed {
     s.on('message:batch', (events: { message: RoomMessage }[]) =>
       add(events.map((e) => e.message).filter((m) => m.room_id === roomId)),
     );
-    s.on('presence:update', (p: PresenceUpdate) => p.room === roomId && setPresent(p.present));
+    // The list came with room:join; updates say who came or went.
+    s.on('presence:update', (p: PresenceUpdate) => {
+      if (p.room !== roomId) return;
+      setPresent((current) => {
+        const others = current.filter((q) => key(q) !== key(p.principal));
+        return p.status === 'online' ? [...others, p.principal] : others;
+      });
+    });
     s.on('typing', (t: TypingUpdate) => {
       if (t.room !== roomId) return;
       setTypists((current) => {

@@ -56,8 +56,6 @@ export interface PresenceUpdate {
   room: string;
   principal: PrincipalRef;
   status: 'online' | 'offline';
-  /** Who is in the room now, across every node. */
-  present: PrincipalRef[];
 }
 
 export interface TypingUpdate {

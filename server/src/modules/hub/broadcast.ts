@@ -29,7 +29,6 @@ export interface ServerToClientEvents {
     room: string;
     principal: PrincipalRef;
     status: 'online' | 'offline';
-    present: PrincipalRef[];
   }) => void;
   typing: (update: { room: string; principal: PrincipalRef; typing: boolean }) => void;
   session: (session: {
@@ -96,7 +95,8 @@ interface Deps {
 
 /**
  * Turns what the hub service announces into socket.io traffic. The service announces on the node
- * that made the change (HTTP or socket alike); the adapter carries it to the other nodes.
+ * that made the change (HTTP or socket alike); message events reach the other nodes as one
+ * `hub:feed` per flush, membership moves through the adapter's remote sockets.
  */
 export function createBroadcaster({ nsp, hub, presence, log, flushMs, multiNode }: Deps) {
   /** Moves the member's sockets into the room's feed; an agent's only where `room.read` allows. */

@@ -78,6 +78,7 @@ export const socketEvents = {
   'room:join': z.object({ room: roomId }),
   'room:leave': z.object({ room: roomId }),
   'room:resume': z.object({ room: roomId, after_seq: z.number().int().min(0) }),
+  'room:present': z.object({ room: roomId }),
   typing: z.object({ room: roomId, typing: z.boolean() }),
   'auth:refresh': z.object({ token: z.string().min(1).max(8192) }),
 } as const;

@@ -41,7 +41,11 @@ export function createPresence(nsp: HubNamespace, log: Logger) {
     return inRoom.length === 1 || socketId === undefined || socketId === inRoom.sort()[0];
   }
 
-  /** Tells the room `principal` came or went, with who is present now, when that changed. */
+  /**
+   * Tells the room `principal` came or went, when that changed. Not who is present: the list is
+   * the whole room's, and a wave of arrivals would send each socket a list per arrival. Clients
+   * keep it from the updates, after `present` (room:join, room:present).
+   */
   async function update(
     orgId: string,
     room: string,
@@ -50,7 +54,7 @@ export function createPresence(nsp: HubNamespace, log: Logger) {
     socketId?: string,
   ): Promise<void> {
     if (!(await changes(orgId, room, principal, status, socketId))) return;
-    nsp.to(room).emit('presence:update', { room, principal, status, present: await present(room) });
+    nsp.to(room).emit('presence:update', { room, principal, status });
   }
 
   return {

@@ -347,6 +347,11 @@ export function attachHubSocket(
         const { replayed, truncated } = await replay(room, after_seq);
         return { replayed, truncated };
       },
+      'room:present': async ({ room }) => {
+        if (!socket.rooms.has(room))
+          throw new AppError(403, 'not_a_member', 'Join the room before asking who is present');
+        return { present: await presence.present(room) };
+      },
       typing: async ({ room, typing }) => {
         if (!socket.rooms.has(room))
           throw new AppError(403, 'not_a_member', 'Join the room before typing in it');
