@@ -119,8 +119,12 @@ describe('hub batches', () => {
   });
 
   it('replays what a batching socket missed as batches, in seq order', async () => {
+    const watcher = await connect(server.url, { token: await reader.token(), batch: true });
+    await received(watcher, 'session');
     const before = (await api.get(`/v1/rooms/${room}`, admin)).body.last_seq as number;
     const missed = [await post('missed one'), await post('missed two'), await post('missed three')];
+    // Flushed live before the other socket connects, so what it gets is the replay alone.
+    await until(() => feedOf(watcher).some((e) => e.id === missed[2]?.id));
     const back = await connect(server.url, {
       token: await reader.token(),
       batch: true,
