@@ -198,3 +198,4 @@ export function createRoomAccess(deps: Deps) {
     },
   };
 }
+export type RoomAccess = ReturnType<typeof createRoomAccess>;

@@ -8,31 +8,13 @@ import type { AgentService } from '../agents/service.js';
 import type { AuditService } from '../audit/service.js';
 import type { Authorizer } from '../authz/authorize.js';
 import type { OrgService } from '../orgs/service.js';
-import {
-  assertMayPost,
-  canManage,
-  createRoomAccess,
-  isOrgAdmin,
-  memberOf,
-  refOf,
-  sameRef,
-  senderOf,
-} from './access.js';
-import type {
-  EditInput,
-  HubBroadcast,
-  HubCtx,
-  HubRealtime,
-  PrincipalRef,
-  RoomRole,
-  RoomView,
-  SendInput,
-} from './contract.js';
+import { canManage, createRoomAccess, isOrgAdmin, memberOf, refOf, sameRef } from './access.js';
+import type { HubBroadcast, HubCtx, HubRealtime, PrincipalRef, RoomRole, RoomView } from './contract.js';
 import { hubErrors as errors } from './errors.js';
-import { presentMessage, presentRoom } from './present.js';
+import { createMessages } from './messages.js';
+import { presentRoom } from './present.js';
 import { hubRepo as repo } from './repo.js';
 import type { CreateRoomInput, UpdateRoomInput } from './schema.js';
-import type { RoomMessage } from './tables.js';
 
 interface Deps {
   db: Db;
@@ -47,21 +29,18 @@ interface Deps {
   maxMessageBytes: number;
 }
 
-/** docs/hub.md: a message's `data`, serialized. */
-const MAX_DATA_BYTES = 16 * 1024;
 const UNIQUE_VIOLATION = '23505';
 
 /**
- * Rooms, their members and their messages (docs/hub.md): the rules of who may do what, and the
- * announcements the socket layer broadcasts. Every stored, edited or deleted message is announced
- * once, after its commit, on the node that made it.
+ * The hub (docs/hub.md): rooms and their members here, their messages in messages.ts, and the
+ * announcements the socket layer broadcasts. Every change is announced once, after its commit,
+ * on the node that made it.
  */
 export function createHubService(deps: Deps) {
   const { db, clock, audit } = deps;
   const access = createRoomAccess(deps);
-  const { load, authorize, readable, postable, readableByAgent } = access;
+  const { load, readable, readableByAgent } = access;
   const listeners = new Set<(event: HubBroadcast) => void>();
-  const stored = { socket: 0, http: 0 };
 
   function announce(event: HubBroadcast) {
     for (const listener of listeners) {
@@ -72,12 +51,6 @@ export function createHubService(deps: Deps) {
         deps.log.error({ err: (err as Error).message, type: event.type }, 'hub broadcast listener failed');
       }
     }
-  }
-
-  function assertSizes(body: string, data: Record<string, unknown> | undefined) {
-    if (Buffer.byteLength(body, 'utf8') > deps.maxMessageBytes) throw errors.tooLarge(deps.maxMessageBytes);
-    if (data !== undefined && Buffer.byteLength(JSON.stringify(data), 'utf8') > MAX_DATA_BYTES)
-      throw errors.dataTooLarge(MAX_DATA_BYTES);
   }
 
   async function removeMembership(ctx: HubCtx, roomId: string, target: PrincipalRef, self: boolean) {
@@ -104,6 +77,8 @@ export function createHubService(deps: Deps) {
     await access.changed(orgId, roomId, target);
     announce({ type: 'member:removed', orgId, roomId, member: target });
   }
+
+  const messages = createMessages({ ...deps, access, announce });
 
   const realtime: HubRealtime = {
     async roomsToJoin(ctx) {
@@ -158,130 +133,10 @@ export function createHubService(deps: Deps) {
       return presentRoom(added.room, added.role);
     },
 
-    async send(ctx, roomId, input: SendInput, via) {
-      const orgId = ctx.principal.orgId;
-      assertSizes(input.body, input.data);
-      // The room and the caller's role from memory; then one statement on the owner's connection,
-      // naming its org (Db.system), not two tenant transactions of five and six round trips. The
-      // room's seq lock is held by that statement alone, which also refuses a room archived or
-      // deleted since it was cached (see appendMessage).
-      const found = await access.cached(ctx, roomId);
-      assertMayPost(ctx, found);
-      await authorize(ctx, 'room.post', found.room);
-      const sender = senderOf(ctx);
-      const key = input.client_msg_id;
-      if (input.reply_to && !(await repo.message(db.system, orgId, roomId, input.reply_to)))
-        throw errors.invalidReplyTo();
-      const now = clock.now();
-      let row: RoomMessage | undefined;
-      try {
-        row = await repo.appendMessage(db.system, {
-          id: newId('msg', now.getTime()),
-          org_id: orgId,
-          room_id: roomId,
-          sender_type: sender.type,
-          sender_id: sender.id,
-          on_behalf_of: sender.onBehalfOf,
-          body: input.body,
-          data: input.data === undefined ? null : JSON.stringify(input.data),
-          reply_to: input.reply_to ?? null,
-          client_msg_id: key ?? null,
-          created_at: now,
-        });
-      } catch (err) {
-        // A retry: the key was used before (or by a send racing this one), whose message stands.
-        if (!key || (err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
-        const existing = await repo.byClientMsgId(db.system, orgId, roomId, sender, key);
-        if (!existing) throw err;
-        return { message: presentMessage(existing), duplicate: true };
-      }
-      // Archived or deleted since it was read.
-      if (!row) throw (await repo.room(db.system, orgId, roomId)) ? errors.archived() : errors.roomNotFound();
-      const message = presentMessage(row);
-      stored[via]++;
-      announce({ type: 'message:new', orgId, message });
-      return { message, duplicate: false };
-    },
-
-    /** The sender changes its message's body (and data, when given; kept otherwise). */
-    async edit(ctx, roomId, messageId, input: EditInput) {
-      const orgId = ctx.principal.orgId;
-      assertSizes(input.body, input.data);
-      await postable(ctx, roomId);
-      const sender = senderOf(ctx);
-      const row = await db.tenant(orgId, async (trx) => {
-        const before = await repo.message(trx, orgId, roomId, messageId, { forUpdate: true });
-        if (!before || before.deleted_at) throw errors.messageNotFound();
-        if (!sameRef({ type: before.sender_type, id: before.sender_id }, sender)) throw errors.notSender();
-        const after = await repo.updateMessage(trx, orgId, messageId, {
-          body: input.body,
-          ...(input.data === undefined ? {} : { data: JSON.stringify(input.data) }),
-          edited_at: clock.now(),
-        });
-        await audit.recordBy(
-          trx,
-          ctx,
-          'hub.message_edited',
-          { type: 'message', id: messageId },
-          {
-            room_id: roomId,
-            seq: Number(after.seq),
-          },
-        );
-        return after;
-      });
-      const message = presentMessage(row);
-      announce({ type: 'message:updated', orgId, message });
-      return message;
-    },
-
-    /**
-     * Leaves a tombstone: same id and seq, no body or data. The sender, or for moderation the
-     * room's owners and the org's admins. Deleting a tombstone again answers it unchanged.
-     */
-    async remove(ctx, roomId, messageId) {
-      const orgId = ctx.principal.orgId;
-      const access = await db.tenant(orgId, (trx) => load(trx, ctx, roomId));
-      const moderator = canManage(ctx, access.role);
-      if (!moderator) assertMayPost(ctx, access);
-      else if (access.room.archived) throw errors.archived();
-      await authorize(ctx, 'room.post', access.room);
-      const sender = senderOf(ctx);
-      const result = await db.tenant(orgId, async (trx) => {
-        const before = await repo.message(trx, orgId, roomId, messageId, { forUpdate: true });
-        if (!before) throw errors.messageNotFound();
-        const own = sameRef({ type: before.sender_type, id: before.sender_id }, sender);
-        if (!own && !moderator) throw errors.notSender();
-        if (before.deleted_at) return { row: before, changed: false };
-        const after = await repo.updateMessage(trx, orgId, messageId, {
-          body: '',
-          data: null,
-          deleted_at: clock.now(),
-        });
-        await audit.recordBy(
-          trx,
-          ctx,
-          'hub.message_deleted',
-          { type: 'message', id: messageId },
-          {
-            room_id: roomId,
-            seq: Number(after.seq),
-            sender: { type: before.sender_type, id: before.sender_id },
-          },
-        );
-        return { row: after, changed: true };
-      });
-      const message = presentMessage(result.row);
-      if (result.changed) announce({ type: 'message:deleted', orgId, message });
-      return message;
-    },
-
-    async after(ctx, roomId, afterSeq, limit) {
-      await readable(ctx, roomId);
-      const orgId = ctx.principal.orgId;
-      const rows = await db.tenant(orgId, (trx) => repo.after(trx, orgId, roomId, afterSeq, limit + 1));
-      return { items: rows.slice(0, limit).map(presentMessage), has_more: rows.length > limit };
-    },
+    send: messages.send,
+    edit: messages.edit,
+    remove: messages.remove,
+    after: (ctx, roomId, afterSeq, limit) => messages.history(ctx, roomId, { after_seq: afterSeq, limit }),
 
     onBroadcast(listener) {
       listeners.add(listener);
@@ -297,8 +152,9 @@ export function createHubService(deps: Deps) {
     /** Subscribes to other nodes' room and membership changes; before the node serves. */
     start: () => access.start(),
 
-    /** Messages stored since start, by how they came (for the socket layer's counter). */
-    storedMessages: (): Readonly<typeof stored> => ({ ...stored }),
+    history: messages.history,
+    search: messages.search,
+    storedMessages: messages.storedMessages,
 
     async createRoom(ctx: HubCtx, input: CreateRoomInput): Promise<RoomView> {
       const orgId = ctx.principal.orgId;
@@ -474,35 +330,6 @@ export function createHubService(deps: Deps) {
     },
 
     leave: (ctx: HubCtx, roomId: string) => removeMembership(ctx, roomId, memberOf(ctx), true),
-
-    /**
-     * History ascending by seq: with `after_seq`, the first `limit` after it (and before
-     * `before_seq` when given too); otherwise the last `limit` before `before_seq`, or the newest.
-     */
-    async history(
-      ctx: HubCtx,
-      roomId: string,
-      q: { before_seq?: number | undefined; after_seq?: number | undefined; limit: number },
-    ) {
-      await readable(ctx, roomId);
-      const orgId = ctx.principal.orgId;
-      const { before_seq: before, after_seq: after, limit } = q;
-      const rows = await db.tenant(orgId, (trx) =>
-        after !== undefined
-          ? repo.after(trx, orgId, roomId, after, limit + 1, before)
-          : repo.before(trx, orgId, roomId, before, limit + 1),
-      );
-      const items = rows.slice(0, limit);
-      if (after === undefined) items.reverse();
-      return { items: items.map(presentMessage), has_more: rows.length > limit };
-    },
-
-    async search(ctx: HubCtx, roomId: string, q: { q: string; limit: number }) {
-      await readable(ctx, roomId);
-      const orgId = ctx.principal.orgId;
-      const rows = await db.tenant(orgId, (trx) => repo.search(trx, orgId, roomId, q.q, q.limit));
-      return { items: rows.map(presentMessage) };
-    },
   };
 }
 export type HubService = ReturnType<typeof createHubService>;
