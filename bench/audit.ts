@@ -19,7 +19,7 @@ import { createAuditService } from '../server/src/modules/audit/service.js';
 import { verifyChain } from '../server/src/modules/audit/verify.js';
 import { createDatabase, type Db } from '../server/src/platform/db/database.js';
 import { migrate } from '../server/src/platform/db/migrate.js';
-import { isMain, median, REDIS_URL, ROOT, recordSection, table, withPostgresDatabase } from './lib.js';
+import { fmt, isMain, median, REDIS_URL, ROOT, recordSection, table, withPostgresDatabase } from './lib.js';
 import { type LoadResult, load, startGatehouse, TOKEN_LOAD } from './token-load.js';
 
 const SECONDS = TOKEN_LOAD.seconds;
@@ -161,7 +161,6 @@ async function tokenCost(log: (s: string) => void) {
   }
 }
 
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
 const check = (ok: boolean) => (ok ? 'pass' : 'FAIL');
 

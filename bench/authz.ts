@@ -29,6 +29,7 @@ import {
   benchAgent,
   buildServer,
   codeRevision,
+  fmt,
   isMain,
   type LoadFigures,
   load1,
@@ -66,7 +67,6 @@ const DENIED_RESOURCE: AuthzResource = {
   tags: ['prod'],
 };
 
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const check = (ok: boolean) => (ok ? 'pass' : 'FAIL');
 const silent = pino({ level: 'silent' });
 

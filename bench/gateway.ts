@@ -23,6 +23,7 @@ import {
   buildServer,
   type Child,
   codeRevision,
+  fmt,
   freePort,
   isMain,
   type Latency,
@@ -249,7 +250,6 @@ async function run(log: (s: string) => void): Promise<GatewayRun> {
 
 const ms = (x: number) => x.toFixed(2);
 const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const check = (ok: boolean) => (ok ? 'pass' : 'FAIL');
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 

@@ -38,6 +38,7 @@ import {
   buildServer,
   type Child,
   codeRevision,
+  fmt,
   freePort,
   isMain,
   load1,
@@ -541,7 +542,6 @@ async function run(log: (s: string) => void): Promise<HubRun> {
 
 const ms = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : '–');
 const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(0)}%` : '–');
-const fmt = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '–');
 const cores = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '–');
 const check = (ok: boolean) => (ok ? 'pass' : 'FAIL');
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);

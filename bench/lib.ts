@@ -115,6 +115,9 @@ export async function withPostgresDatabase<T>(fn: (url: string) => Promise<T>): 
   }
 }
 
+/** A count or rate for a table: whole, with thousands separators; '–' when there is none. */
+export const fmt = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '–');
+
 export function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
