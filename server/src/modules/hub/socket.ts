@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { RequestMeta } from '../../platform/context.js';
 import { AppError } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
+import { reportOutages } from '../../platform/store/redis.js';
 import type { Runtime } from '../../runtime.js';
 import {
   type ClientToServerEvents,
@@ -82,16 +83,7 @@ function failureOf(err: unknown, log: Logger, event: string): Failure {
 function redisAdapter(redis: NonNullable<Runtime['config']['redis']>, log: Logger) {
   const pub = new Redis(redis.url, { maxRetriesPerRequest: 3 });
   const sub = pub.duplicate();
-  let down = false;
-  for (const client of [pub, sub]) {
-    client.on('error', (err: Error) => {
-      if (!down) log.error({ err: err.message }, 'hub: redis unreachable; retrying');
-      down = true;
-    });
-    client.on('ready', () => {
-      down = false;
-    });
-  }
+  reportOutages([pub, sub], log, 'hub: redis');
   return {
     adapter: createAdapter(pub, sub, { key: `${redis.prefix}socket.io` }),
     close: () => Promise.allSettled([pub.quit(), sub.quit()]),

@@ -36,6 +36,24 @@ type RedisWithIncrement = Redis & {
 };
 
 /**
+ * Logs the connections going down once (ioredis retries by itself, and errors on each attempt),
+ * and coming back.
+ */
+export function reportOutages(clients: Redis[], log: Logger, what: string) {
+  let down = false;
+  for (const client of clients) {
+    client.on('error', (err: Error) => {
+      if (!down) log.error({ err: err.message }, `${what} unreachable; retrying`);
+      down = true;
+    });
+    client.on('ready', () => {
+      if (down) log.info(`${what} connection restored`);
+      down = false;
+    });
+  }
+}
+
+/**
  * The multi-node store on Redis. Commands fail fast while Redis is down (no offline queue),
  * so callers and /readyz see the outage; the client reconnects by itself with backoff.
  */
@@ -53,15 +71,7 @@ export function createRedisStore(url: string, prefix: string, log: Logger): Ephe
   let subscriber: Redis | undefined;
   const handlers = new Map<string, Set<(message: string) => void>>();
 
-  let down = false;
-  client.on('error', (err: Error) => {
-    if (!down) log.error({ err: err.message }, 'redis unreachable; retrying');
-    down = true;
-  });
-  client.on('ready', () => {
-    if (down) log.info('redis connection restored');
-    down = false;
-  });
+  reportOutages([client], log, 'redis');
 
   const subscriberClient = (): Redis => {
     if (subscriber) return subscriber;
