@@ -191,6 +191,7 @@ export function createMessages(deps: Deps) {
       const rows = await db.tenant(orgId, (trx) => repo.search(trx, orgId, roomId, q.q, q.limit));
       return { items: rows.map(presentMessage) };
     },
+
     /** Messages stored since start, by how they came (for the socket layer's counter). */
     storedMessages: (): Readonly<typeof stored> => ({ ...stored }),
   };

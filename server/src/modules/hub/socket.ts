@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { Server, type Socket } from 'socket.io';
 import { z } from 'zod';
-import type { RequestMeta } from '../../platform/context.js';
+import type { AgentPrincipal, RequestMeta } from '../../platform/context.js';
 import { AppError } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import { reportOutages } from '../../platform/store/redis.js';
@@ -55,6 +55,11 @@ const HEARTBEAT = { intervalMs: 25_000, timeoutMs: 5_000 };
 const PACKET_MARGIN_BYTES = 64 * 1024;
 /** How often a connected socket's credential is checked again (revoked, suspended, signed out). */
 const RECHECK_MS = 60_000;
+/**
+ * How long one token's readable rooms are shared by its sockets: an agent's many sockets, opened
+ * together, check again together, and should cost one query, not one each.
+ */
+const READABLE_SHARED_MS = 5_000;
 /** Events that act on the hub check the credential first, as each HTTP request does. */
 const CHECKED = new Set<SocketEvent>([
   'message:send',
@@ -150,6 +155,19 @@ export function attachHubSocket(
     createBroadcaster({ nsp, hub, presence, log, flushMs: limits.flushMs, multiNode: redis !== undefined }),
   );
 
+  /** The rooms an agent's token may read, shared by its sockets for READABLE_SHARED_MS. */
+  const readableByToken = new Map<string, { until: number; rooms: Promise<Set<string>> }>();
+  function readableRooms(principal: AgentPrincipal, ctx: HubCtx): Promise<Set<string>> {
+    const now = performance.now();
+    const shared = readableByToken.get(principal.tokenId);
+    if (shared && shared.until > now) return shared.rooms;
+    for (const [token, entry] of readableByToken) if (entry.until <= now) readableByToken.delete(token);
+    const rooms = hub.roomsToJoin(ctx).then((found) => new Set(found.map((r) => r.id)));
+    readableByToken.set(principal.tokenId, { until: now + READABLE_SHARED_MS, rooms });
+    rooms.catch(() => readableByToken.delete(principal.tokenId));
+    return rooms;
+  }
+
   /** What the handshake found, for the connection handler that follows it. */
   const accepted = new WeakMap<
     HubSocket,
@@ -228,7 +246,9 @@ export function attachHubSocket(
     const arm = () => {
       clearTimeout(timer);
       const due = credential.expiresAt.getTime() - clock.now().getTime();
-      if (due <= RECHECK_MS) {
+      // Spread over ±10%: sockets opened together do not all check again in the same instant.
+      const recheckIn = RECHECK_MS * (0.9 + Math.random() * 0.2);
+      if (due <= recheckIn) {
         timer = setTimeout(
           () => end({ code: 'invalid_token', message: 'The token expired' }),
           Math.max(due, 0),
@@ -250,7 +270,7 @@ export function attachHubSocket(
             arm();
           },
         );
-      }, RECHECK_MS);
+      }, recheckIn);
     };
     arm();
 
@@ -262,7 +282,7 @@ export function attachHubSocket(
     async function dropUnreadable() {
       const { principal } = socket.data;
       if (principal.type !== 'agent') return;
-      const readable = new Set((await hub.roomsToJoin(ctx())).map((r) => r.id));
+      const readable = await readableRooms(principal, ctx());
       for (const room of [...socket.rooms]) {
         if (!HUB_ROOM.test(room) || readable.has(room)) continue;
         socket.leave(room);
