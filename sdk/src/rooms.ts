@@ -1,5 +1,6 @@
 import { io, type Socket } from 'socket.io-client';
 import { RoomsError } from './rooms/errors.js';
+import { SeqOrder } from './rooms/order.js';
 import { refreshDelay, type TokenSource, tokenGetter, tokenTimes } from './rooms/token.js';
 import type {
   HistoryPage,
@@ -85,6 +86,8 @@ const MAX_BACKOFF_STEPS = 8;
 
 /** Recent message ids kept per room to drop a message seen twice (a replay overlapping the live feed). */
 const SEEN_PER_ROOM = 1000;
+/** How long a message that came ahead of its turn waits for those before it. */
+const AHEAD_WAIT_MS = 2000;
 
 const roomOf = (event: RoomsEvent, payload: unknown): string | undefined => {
   const p = payload as { room?: string; room_id?: string };
@@ -133,6 +136,11 @@ export class RoomsClient {
   readonly #refreshAheadMs: number;
   readonly #lastSeq = new Map<string, number>();
   readonly #seen = new Map<string, Set<string>>();
+  readonly #order = new SeqOrder(
+    AHEAD_WAIT_MS,
+    (room) => this.#lastSeq.get(room),
+    (m) => this.#deliver(m),
+  );
   /** Rooms left with `leave`: the server puts a member back in on every connection. */
   readonly #left = new Set<string>();
   readonly #listeners = new Map<RoomsEvent, Set<{ room: string | undefined; fn: Listener<RoomsEvent> }>>();
@@ -204,7 +212,9 @@ export class RoomsClient {
   async join(room: string): Promise<{ room: Room; present: PrincipalRef[] }> {
     const res = await this.#request<{ room: Room; present: PrincipalRef[] }>('room:join', { room });
     this.#left.delete(room);
-    if (!this.#lastSeq.has(room)) this.#lastSeq.set(room, res.room.last_seq);
+    // What was posted while this client did not follow the room is history's, not the feed's: the
+    // feed goes on from here, and nothing waits for those messages.
+    this.#lastSeq.set(room, Math.max(this.#lastSeq.get(room) ?? 0, res.room.last_seq));
     return { room: res.room, present: res.present };
   }
 
@@ -313,13 +323,13 @@ export class RoomsClient {
       for (const w of this.#waiters.splice(0)) w.resolve();
       this.#emit('session', session);
     });
-    s.on('message:new', (m: RoomMessage) => this.#deliver(m));
+    s.on('message:new', (m: RoomMessage) => this.#order.push(m));
     s.on('message:updated', (m: RoomMessage) => this.#emit('message:updated', m));
     s.on('message:deleted', (m: RoomMessage) => this.#emit('message:deleted', m));
     // The handshake asks for batches: a flush's events of a room in one packet, in order.
     s.on('message:batch', (events: { type: string; message: RoomMessage }[]) => {
       for (const { type, message } of events) {
-        if (type === 'message:new') this.#deliver(message);
+        if (type === 'message:new') this.#order.push(message);
         else if (type === 'message:updated' || type === 'message:deleted') this.#emit(type, message);
       }
     });
@@ -477,6 +487,7 @@ export class RoomsClient {
     this.#ready = false;
     clearTimeout(this.#refreshTimer);
     clearTimeout(this.#retryTimer);
+    this.#order.clear();
     for (const w of this.#waiters.splice(0)) w.reject(reason);
     this.socket.disconnect();
   }

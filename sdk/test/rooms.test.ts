@@ -214,6 +214,32 @@ describe('rooms client', () => {
     expect(afterReconnect.filter((s) => s.event === 'room:resume')).toEqual([]);
   });
 
+  it('hands messages on in seq order: one that overtook those before it waits for them, then goes on over a gap', async () => {
+    const a = await connect(alice);
+    await a.join(room);
+    const atA = collect(a, 'message');
+    const template = (await a.send(room, 'a template')).message;
+    await expect.poll(() => atA.map((m) => m.id)).toEqual([template.id]);
+    const last = template.seq;
+    // As the socket would hand them over: a live message that overtook a replay, then the replay.
+    const arrive = (seq: number) => {
+      const m = { ...template, id: `msg_ahead${randomBytes(8).toString('hex')}`, seq };
+      for (const listener of a.socket.listeners('message:new')) listener(m);
+      return m;
+    };
+    const second = arrive(last + 2);
+    expect(atA).toHaveLength(1);
+    expect(a.lastSeq(room)).toBe(last);
+    const first = arrive(last + 1);
+    expect(atA.slice(1).map((m) => m.id)).toEqual([first.id, second.id]);
+    expect(a.lastSeq(room)).toBe(last + 2);
+    // last + 3 never comes: after a while the one after it goes on anyway.
+    const fourth = arrive(last + 4);
+    expect(atA).toHaveLength(3);
+    await expect.poll(() => atA.at(-1)?.id, { timeout: 5_000 }).toBe(fourth.id);
+    expect(a.lastSeq(room)).toBe(last + 4);
+  });
+
   it('surfaces refusals as RoomsError with the server code, and does not retry them', async () => {
     await expect(connectRooms({ url: server.url, token: 'not-a-token' })).rejects.toMatchObject({
       name: 'RoomsError',
